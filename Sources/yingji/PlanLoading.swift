@@ -1,0 +1,28 @@
+import Foundation
+import YingjiCore
+import YingjiPlans
+
+/// Loads a plan named on the command line (an id from `plans/` or a path), turning every load
+/// failure into a `CLIError` that names the file, line and field.
+enum PlanLoading {
+    static func library() throws -> PlanLibrary {
+        guard let library = PlanLibrary.locate() else {
+            throw CLIError("找不到预案目录 plans/（含 national.yaml）：请在仓库根目录运行，或设置环境变量 YINGJI_PLANS")
+        }
+        return library
+    }
+
+    static func load(_ name: String) throws -> Plan {
+        do {
+            let isPath = name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.contains("/")
+            if isPath {
+                return try PlanLibrary.load(file: URL(fileURLWithPath: name), baseDirectory: PlanLibrary.locate()?.directory)
+            }
+            return try library().load(name)
+        } catch let error as PlanFileError {
+            throw CLIError("--plan：预案文件有误：\(error.description)")
+        } catch let error as PlanLoadError {
+            throw CLIError("--plan：\(error.description)")
+        }
+    }
+}
