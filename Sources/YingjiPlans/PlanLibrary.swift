@@ -74,7 +74,12 @@ public struct PlanLibrary: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw PlanFileError(file: url.path, line: nil, field: "", message: "文件不是 UTF-8 编码")
         }
-        return try PlanDocument.read(try YAMLTree.parse(text, file: url.path), file: url.path)
+        return try parse(text, file: url.path)
+    }
+
+    /// Reads plan YAML text; `file` is used in error messages.
+    public static func parse(_ text: String, file: String) throws -> PlanDocument {
+        try PlanDocument.read(try YAMLTree.parse(text, file: file), file: file)
     }
 }
 

@@ -66,7 +66,7 @@ extension ReadContext {
         )
     }
 
-    /// Bounds are counts of people, or money for `directLoss` (which accepts 1000万, 1亿).
+    /// Bounds are counts of people (500, 1万) or, for `directLoss`, money (1000万, 1亿).
     private func bound(_ reader: NodeReader, _ key: String, metric: Metric) throws -> Int64? {
         guard let text = try reader.optionalString(key) else { return nil }
         if metric == .directLoss {
@@ -74,7 +74,11 @@ extension ReadContext {
                 throw reader.error(key, "金额无法识别「\(text)」，可写 12000000、1200万、1.2亿")
             }
         }
-        guard let value = Int64(text), value >= 0 else { throw reader.error(key, "应为非负整数（人数），实际是「\(text)」") }
+        // People counts may be written as the plans write them: 500, 1万, 15万.
+        let count = text.hasSuffix("人") ? String(text.dropLast()) : text
+        guard !count.hasSuffix("元"), let value = try? Money.parse(count) else {
+            throw reader.error(key, "应为非负整数（人数，可写 1万），实际是「\(text)」")
+        }
         return value
     }
 
