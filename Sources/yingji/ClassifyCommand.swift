@@ -11,12 +11,12 @@ struct Classify: ParsableCommand {
     @Option(name: .long, help: "预案：kunyu、bachu、lhasa，或一个预案 YAML 文件的路径。")
     var plan: String
 
-    @Option(name: .long, help: "死亡人数。") var deaths: String?
-    @Option(name: .long, help: "失踪人数。") var missing: String?
-    @Option(name: .customLong("serious-injuries"), help: "重伤人数。") var seriousInjuries: String?
-    @Option(name: .long, help: "中毒人数（急性工业中毒）。") var poisoned: String?
-    @Option(name: .customLong("direct-loss"), help: "直接经济损失：12000000、1200万、1.2亿、1,200万元。") var directLoss: String?
-    @Option(name: .long, help: "转移人数。") var relocated: String?
+    @Option(name: .long, parsing: .unconditional, help: "死亡人数。") var deaths: String?
+    @Option(name: .long, parsing: .unconditional, help: "失踪人数。") var missing: String?
+    @Option(name: .customLong("serious-injuries"), parsing: .unconditional, help: "重伤人数。") var seriousInjuries: String?
+    @Option(name: .long, parsing: .unconditional, help: "中毒人数（急性工业中毒）。") var poisoned: String?
+    @Option(name: .customLong("direct-loss"), parsing: .unconditional, help: "直接经济损失：12000000、1200万、1.2亿、1,200万元。") var directLoss: String?
+    @Option(name: .long, parsing: .unconditional, help: "转移人数。") var relocated: String?
     @Option(name: .long, help: "事故类别：类别 id 或中文名称（如 fire、火灾）。") var category: String?
     @Option(name: .customLong("known-at"), help: "获知事故的时间（ISO-8601，如 2026-03-01T02:10:00+08:00）；默认现在。") var knownAt: String?
     @Option(name: .customLong("occurred-at"), help: "事故发生时间（ISO-8601）；“事发后”计时的规则从此起算，缺省时以获知时间代替。") var occurredAt: String?

@@ -20,7 +20,7 @@ struct PlanCommand: ParsableCommand {
         @Flag(name: .long, help: "输出 JSON。") var json = false
 
         func run() throws {
-            let plan = try PlanLoading.load(self.plan)
+            let plan = try PlanLoading.load(self.plan, field: "预案")
             let findings = plan.check()
             let errors = findings.filter { $0.severity == .error }.count
             if json {
@@ -45,7 +45,7 @@ struct PlanCommand: ParsableCommand {
         @Flag(name: .long, help: "输出 JSON（完整预案数据）。") var json = false
 
         func run() throws {
-            let plan = try PlanLoading.load(self.plan)
+            let plan = try PlanLoading.load(self.plan, field: "预案")
             if json {
                 let data = categories ? try JSONEncoder.yingji.encode(plan.categories) : try JSONEncoder.yingji.encode(plan)
                 print(String(decoding: data, as: UTF8.self))

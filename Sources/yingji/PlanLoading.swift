@@ -12,7 +12,8 @@ enum PlanLoading {
         return library
     }
 
-    static func load(_ name: String) throws -> Plan {
+    /// `field` names the argument in messages (`--plan`, or 预案 for a positional argument).
+    static func load(_ name: String, field: String = "--plan") throws -> Plan {
         do {
             let isPath = name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.contains("/")
             if isPath {
@@ -20,9 +21,9 @@ enum PlanLoading {
             }
             return try library().load(name)
         } catch let error as PlanFileError {
-            throw CLIError("--plan：预案文件有误：\(error.description)")
+            throw CLIError("\(field)：预案文件有误：\(error.description)")
         } catch let error as PlanLoadError {
-            throw CLIError("--plan：\(error.description)")
+            throw CLIError("\(field)：\(error.description)")
         }
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
 
 /// The machine-readable form of a `Classification` (CLI `--json`, and later the API).
-public struct ClassificationReport: Encodable, Sendable {
+public struct ClassificationReport: NullEncoding, Sendable {
     public struct PlanRef: Encodable, Sendable { let id: String; let name: String }
     public struct CategoryRef: Encodable, Sendable { let id: String; let name: String }
 
-    public struct Match: Encodable, Sendable {
+    public struct Match: NullEncoding, Sendable {
         let metric: Metric
         let includes: [Metric]
         let value: Int64
@@ -17,7 +17,7 @@ public struct ClassificationReport: Encodable, Sendable {
         let source: String
     }
 
-    public struct Authority: Encodable, Sendable {
+    public struct Authority: NullEncoding, Sendable {
         let level: Int
         let decides: [String]
         let decidesRoles: [String]
@@ -30,7 +30,7 @@ public struct ClassificationReport: Encodable, Sendable {
         let source: String
     }
 
-    public struct Scope: Encodable, Sendable {
+    public struct Scope: NullEncoding, Sendable {
         let mode: String
         let modeName: String
         let ledBy: String?
@@ -40,7 +40,7 @@ public struct ClassificationReport: Encodable, Sendable {
         let source: String
     }
 
-    public struct Obligation: Encodable, Sendable {
+    public struct Obligation: NullEncoding, Sendable {
         let id: String
         let trigger: String
         let from: String
@@ -122,4 +122,32 @@ extension JSONEncoder {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
+}
+
+/// Encodes every stored property, writing `null` for nil instead of leaving the key out, so
+/// machine readers always see the documented shape (`"grade": null` means "no grade").
+public protocol NullEncoding: Encodable {}
+
+extension NullEncoding {
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: NamedKey.self)
+        for child in Mirror(reflecting: self).children {
+            guard let label = child.label, let value = child.value as? Encodable else { continue }
+            try container.encode(AnyEncodable(value), forKey: NamedKey(label))
+        }
+    }
+}
+
+private struct NamedKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+private struct AnyEncodable: Encodable {
+    let value: Encodable
+    init(_ value: Encodable) { self.value = value }
+    func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
 }
