@@ -21,19 +21,9 @@ public struct Grade: Hashable, Sendable, CustomStringConvertible {
 
     /// Accepts 1–4, 特别重大/重大/较大/一般, or 一级…四级.
     public init?(parsing text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let number = Int(trimmed) {
-            self.init(number)
-            return
-        }
-        let names = ["特别重大": 1, "重大": 2, "较大": 3, "一般": 4]
-        if let number = names[trimmed] {
-            self.init(number)
-        } else if let level = ResponseLevel(parsing: trimmed) {
-            self.init(level.number)
-        } else {
-            return nil
-        }
+        let names = ["特别重大": 1, "重大": 2, "较大": 3, "一般": 4].merging(ResponseLevel.names) { first, _ in first }
+        guard let number = ordinal(text, names: names) else { return nil }
+        self.init(number)
     }
 }
 
@@ -53,16 +43,19 @@ public struct ResponseLevel: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { chineseName }
 
+    static let names = ["一级": 1, "二级": 2, "三级": 3, "四级": 4, "Ⅰ级": 1, "Ⅱ级": 2, "Ⅲ级": 3, "Ⅳ级": 4]
+
+    /// Accepts 1–4, 一级…四级 or Ⅰ级…Ⅳ级.
     public init?(parsing text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let number = Int(trimmed) {
-            self.init(number)
-            return
-        }
-        let names = ["一级": 1, "二级": 2, "三级": 3, "四级": 4, "Ⅰ级": 1, "Ⅱ级": 2, "Ⅲ级": 3, "Ⅳ级": 4]
-        guard let number = names[trimmed] else { return nil }
+        guard let number = ordinal(text, names: Self.names) else { return nil }
         self.init(number)
     }
+}
+
+/// A number written as digits or as one of the plans' names for it.
+private func ordinal(_ text: String, names: [String: Int]) -> Int? {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    return Int(trimmed) ?? names[trimmed]
 }
 
 extension Grade: Encodable {
