@@ -57,7 +57,10 @@ extension Plan {
             case let (left?, right?) where left != right: return left < right
             case (nil, _?): return false
             case (_?, nil): return true
-            default: return lhs.rule.id < rhs.rule.id
+            default:
+                // Same deadline: the one whose clock started first comes first (the unit's call before the bureau's onward report).
+                if let left = lhs.startsAt, let right = rhs.startsAt, left != right { return left < right }
+                return lhs.rule.id < rhs.rule.id
             }
         }
     }
