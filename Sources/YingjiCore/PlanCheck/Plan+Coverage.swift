@@ -29,7 +29,7 @@ extension Plan {
         let byCounting = Dictionary(grouping: criteria, by: { $0.criterion.includes.map(\.rawValue).sorted().joined(separator: "+") })
         guard byCounting.count > 1 else { return [] }
         let parts = byCounting.sorted { $0.key < $1.key }.map { key, entries in
-            let grades = Set(entries.map(\.grade.chineseName)).sorted().joined(separator: "、")
+            let grades = Set(entries.map(\.grade.number)).sorted().compactMap { Grade($0)?.chineseName }.joined(separator: "、")
             let counting = key.isEmpty ? "只计\(metric.chineseName)" : "含\(key.split(separator: "+").compactMap { Metric(rawValue: String($0))?.chineseName }.joined(separator: "、"))"
             return "\(grades)：\(counting)"
         }
