@@ -62,6 +62,8 @@ struct Classify: ParsableCommand {
                 figures[.directLoss] = try Money.parse(directLoss)
             } catch Money.ParseError.negative {
                 throw CLIError("--direct-loss：金额不能为负数（「\(directLoss)」）")
+            } catch Money.ParseError.tooLarge {
+                throw CLIError("--direct-loss：金额超出合理范围（「\(directLoss)」）")
             } catch Money.ParseError.tooPrecise {
                 throw CLIError("--direct-loss：金额须精确到元（「\(directLoss)」）")
             } catch {
@@ -71,10 +73,14 @@ struct Classify: ParsableCommand {
         return figures
     }
 
+    /// Far above any accident, low enough that sums of counts cannot overflow.
+    static let maximumCount: Int64 = 1_000_000_000
+
     private func count(_ text: String, option: String) throws -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "人", with: "")
         guard let value = Int64(trimmed) else { throw CLIError("\(option)：人数应为非负整数，实际是「\(text)」") }
         guard value >= 0 else { throw CLIError("\(option)：人数不能为负数（「\(text)」）") }
+        guard value <= Self.maximumCount else { throw CLIError("\(option)：人数超出合理范围（最多 \(Self.maximumCount)）") }
         return value
     }
 

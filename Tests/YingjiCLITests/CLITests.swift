@@ -101,6 +101,10 @@ enum CLI {
         (["--plan", "kunyu", "--known-at", "昨天"], "--known-at：无法识别的时间"),
         (["--plan", "Tests/Fixtures/plans/broken-syntax.yaml"], "broken-syntax.yaml:7: YAML 格式错误"),
         (["--plan", "kunyu", "--bogus"], "参数错误"),
+        (["--plan", "kunyu", "--missing", "99999999999999999999"], "--missing：人数应为非负整数"),
+        (["--plan", "kunyu", "--missing", "2000000000"], "--missing：人数超出合理范围"),
+        (["--plan", "kunyu", "--direct-loss", "99999999999999亿"], "--direct-loss：金额超出合理范围"),
+        (["--plan", "kunyu", "--occurred-at", "2026-03-02T00:00:00+08:00", "--known-at", "2026-03-01T00:00:00+08:00"], "--occurred-at：事故发生时间不能晚于获知时间"),
     ])
     func badInputExitsWith2(_ arguments: [String], _ message: String) throws {
         let result = try CLI.run(["classify"] + arguments)

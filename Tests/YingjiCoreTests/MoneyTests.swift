@@ -1,5 +1,5 @@
 import Testing
-import YingjiCore
+@testable import YingjiCore
 
 @Suite struct MoneyTests {
     @Test(arguments: [
@@ -58,5 +58,16 @@ import YingjiCore
         #expect(Timestamp.parse("2026-02-28T18:10:00Z") == date)
         #expect(Timestamp.human(date) == "2026年3月1日 02:10")
         #expect(Timestamp.parse("昨天") == nil)
+    }
+}
+
+@Suite struct CriterionValueTests {
+    @Test func includedMetricsSaturateInsteadOfOverflowing() throws {
+        let plan = GradeCriterion(metric: .deaths, includes: [.missing], min: 30, max: nil, categories: [], text: nil,
+                                  source: Source(clause: "1.4", document: "test"))
+        #expect(plan.countsMissingAsDead)
+        let figures = AccidentFigures([.deaths: .max, .missing: 5])
+        #expect(plan.value(of: figures) == .max)
+        #expect(plan.value(of: AccidentFigures([.deaths: 3, .missing: 4])) == 7)
     }
 }

@@ -35,7 +35,10 @@ public struct GradeCriterion: Sendable, Encodable {
 
     /// The value this criterion compares: the metric plus what it includes.
     public func value(of figures: AccidentFigures) -> Int64 {
-        includes.reduce(figures[metric]) { $0 + figures[$1] }
+        includes.reduce(figures[metric]) { total, included in
+            let (sum, overflow) = total.addingReportingOverflow(figures[included])
+            return overflow ? Int64.max : sum
+        }
     }
 
     public func contains(_ value: Int64) -> Bool {
