@@ -28,7 +28,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "YingjiCoreTests", dependencies: ["YingjiCore"]),
+        .testTarget(name: "YingjiCoreTests", dependencies: ["YingjiCore", "YingjiPlans"]),
         .testTarget(name: "YingjiPlansTests", dependencies: ["YingjiPlans", "YingjiCore"]),
         .testTarget(name: "YingjiCLITests", dependencies: ["yingji"]),
     ]

@@ -79,7 +79,7 @@ public struct PlanLibrary: Sendable {
 
     /// Reads plan YAML text; `file` is used in error messages.
     public static func parse(_ text: String, file: String) throws -> PlanDocument {
-        try PlanDocument.read(try YAMLTree.parse(text, file: file), file: file)
+        try PlanDocument.read(try YAMLTree.parse(text, file: file), file: file, text: text)
     }
 }
 

@@ -23,6 +23,8 @@ public struct ChainLink: Sendable, Encodable {
 public struct ContentField: Sendable, Encodable {
     public let id: String
     public let name: String
+    /// False for fields a report may leave empty (其他应当报告的情况).
+    public let required: Bool
 }
 
 /// What starts an obligation's clock.

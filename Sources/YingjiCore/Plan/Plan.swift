@@ -8,6 +8,9 @@ public struct Plan: Sendable, Encodable {
     public let jurisdiction: Jurisdiction
     public let issuer: String
     public let year: Int
+    /// `kunyu@1a2b3c4d5e6f`: changes whenever the plan file or its base changes, so every stored
+    /// grade decision says which rules made it.
+    public let version: String
     public let status: String?
     /// Where the plan was read from, for messages.
     public let file: String

@@ -44,6 +44,7 @@ public enum PlanComposer {
             jurisdiction: jurisdiction,
             issuer: issuer,
             year: year,
+            version: "\(document.id)@\(Digest.fnv1a(document.digest + (base?.digest ?? "")))",
             status: document.status,
             file: document.file,
             inherits: document.inherits,

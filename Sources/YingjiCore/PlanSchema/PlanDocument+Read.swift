@@ -1,6 +1,7 @@
 extension PlanDocument {
     /// Reads a plan file's tree. Throws the first error, located by line and field path.
-    public static func read(_ node: PlanNode, file: String) throws -> PlanDocument {
+    /// `text` is the file's text, when known, for the plan's version digest.
+    public static func read(_ node: PlanNode, file: String, text: String = "") throws -> PlanDocument {
         let root = try NodeReader(node, file: file, path: "")
         let kind = try root.optionalString("kind").map { text -> Kind in
             guard let kind = Kind(rawValue: text) else { throw root.error("kind", "应为 plan 或 base，实际是「\(text)」") }
@@ -33,7 +34,8 @@ extension PlanDocument {
             aftermath: try root.optionalMap("aftermath").map(context.aftermath),
             investigation: try root.list("investigation", context.investigation),
             management: try root.optionalMap("management").map(context.management),
-            sourceless: []
+            sourceless: [],
+            digest: Digest.fnv1a(text)
         )
         try root.finish()
         document.sourceless = context.sourceless.errors
@@ -126,7 +128,9 @@ struct ReadContext {
     }
 
     func fields(_ reader: NodeReader, _ key: String) throws -> [ContentField] {
-        try reader.list(key) { item in ContentField(id: try item.string("id"), name: try item.string("name")) }
+        try reader.list(key) { item in
+            ContentField(id: try item.string("id"), name: try item.string("name"), required: try item.bool("required", default: true))
+        }
     }
 
     func contentSection(_ root: NodeReader, _ key: String) throws -> (fields: [ContentField], source: Source)? {

@@ -29,6 +29,8 @@ public struct PlanDocument: Sendable {
     let management: PlanManagement?
     /// Rules written without `source:` (reported by `plan check`).
     public internal(set) var sourceless: [PlanFileError]
+    /// A digest of the file's text, for the plan version.
+    public let digest: String
 }
 
 /// 逐级上报 — "each level up within N" (条例第十一条), to the level set by the grade (第十条).

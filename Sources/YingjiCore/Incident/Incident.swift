@@ -1,0 +1,105 @@
+import Foundation
+
+/// 事故 — one accident from its first report to the archive.
+///
+/// The aggregate the store saves as a whole, with a `version` for optimistic concurrency; its
+/// history is the timeline, kept beside it and only ever appended to.
+public struct Incident: Sendable, Codable, Equatable {
+    public let id: String
+    public let planID: String
+    /// The plan version the latest grade decision used.
+    public var planVersion: String
+    public let jurisdiction: String
+    public var category: String?
+    public var occurredAt: Date?
+    public let knownAt: Date
+    /// The current figures: for each metric, the latest report that gave it.
+    public var figures: AccidentFigures
+    public var grade: GradeRecord?
+    public var response: ResponseRecord?
+    /// 移交指挥权: who holds command now, when it was handed over.
+    public var commandHolder: String?
+    public var status: IncidentStatus
+    public var suspension: String?
+    public var confirmedConditions: [ConditionConfirmation]
+    public var reports: [Report]
+    public var obligations: [Obligation]
+    public var version: Int
+    public let createdAt: Date
+    public var updatedAt: Date
+
+    /// The earliest deadline still open, for boards and lists.
+    public var nextDeadline: Date? {
+        obligations.filter { $0.status == .pending || $0.status == .overdue }
+            .filter { $0.trigger != .casualtyChange }
+            .compactMap(\.dueAt).min()
+    }
+}
+
+/// 事故状态 — where an incident is in its life.
+public enum IncidentStatus: String, Sendable, Codable, CaseIterable {
+    case reported, verified, responding, suspended, onSiteEnded, responseEnded, aftermath, evaluated, archived
+
+    public var chineseName: String {
+        switch self {
+        case .reported: return "已接报"
+        case .verified: return "已核实"
+        case .responding: return "响应中"
+        case .suspended: return "暂停救援"
+        case .onSiteEnded: return "现场处置结束"
+        case .responseEnded: return "响应终止"
+        case .aftermath: return "善后处置"
+        case .evaluated: return "已总结评估"
+        case .archived: return "已归档"
+        }
+    }
+
+    /// Still needs someone to act (for lists and metrics).
+    public var isOpen: Bool { self != .archived && self != .evaluated }
+}
+
+/// A grade decision as stored: the grade, every criterion behind it, and the plan version used.
+public struct GradeRecord: Sendable, Codable, Equatable {
+    public let grade: Int?
+    public let criteria: [MatchedCriterion]
+    public let planVersion: String
+    public let decidedAt: Date
+}
+
+public struct MatchedCriterion: Sendable, Codable, Equatable {
+    public let metric: String
+    public let value: Int64
+    public let grade: Int
+    public let text: String?
+    public let source: String
+}
+
+/// A started response: its level, who decided and signed, and the body that may end it.
+public struct ResponseRecord: Sendable, Codable, Equatable {
+    public var level: Int
+    /// Role ids that decided (the plan's `decides`).
+    public let decidedBy: String
+    public var signedBy: String
+    public let startedAt: Date
+    /// 请示 etc. recorded when the level's authority has a precondition.
+    public let precondition: String?
+}
+
+/// 终止条件 confirmed, by whom and when.
+public struct ConditionConfirmation: Sendable, Codable, Equatable {
+    public let conditionID: String
+    public let by: String
+    public let at: Date
+}
+
+extension AccidentFigures: Codable {
+    public init(from decoder: Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode([String: Int64].self)
+        self.init(Dictionary(uniqueKeysWithValues: raw.compactMap { key, value in Metric(rawValue: key).map { ($0, value) } }))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) }))
+    }
+}

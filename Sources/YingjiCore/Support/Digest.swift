@@ -1,0 +1,13 @@
+/// A small non-cryptographic digest (FNV-1a, 64-bit) to tell versions of a text apart.
+/// Tamper evidence uses SHA-256 in the timeline, not this.
+public enum Digest {
+    public static func fnv1a(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// One entry of an incident's timeline: who did what, when. Entries are only ever appended;
+/// each carries the hash of the one before, so changing any entry breaks every hash after it.
+public struct TimelineEntry: Sendable, Equatable, Codable {
+    public let incidentID: String
+    /// 1, 2, 3 … within the incident.
+    public let sequence: Int
+    public let at: Date
+    public let actor: String
+    /// What happened: `incident.reported`, `grade.changed`, `obligation.fulfilled` …
+    public let kind: String
+    public let payload: JSONValue
+    /// For a correction: the sequence number of the entry it corrects.
+    public let corrects: Int?
+    public let previousHash: String
+    public let hash: String
+
+    /// The bytes the hash covers: everything but the hash itself, as canonical JSON.
+    public var canonicalData: Data {
+        let body: JSONValue = [
+            "incidentID": .string(incidentID),
+            "sequence": .int(Int64(sequence)),
+            "at": .string(Timestamp.format(at)),
+            "actor": .string(actor),
+            "kind": .string(kind),
+            "payload": payload,
+            "corrects": corrects.map { .int(Int64($0)) } ?? .null,
+        ]
+        return body.canonicalData
+    }
+}
+
+/// The hash function of the chain: SHA-256 over the previous hash and the entry's canonical
+/// JSON, provided by the store (swift-crypto) so the core stays Foundation-only.
+public protocol ChainHasher: Sendable {
+    func hash(previous: String, canonical: Data) -> String
+}
+
+/// The hash the first entry of every chain points back to.
+public let genesisHash = String(repeating: "0", count: 64)
+
+/// Something that happened, before it is sealed into the chain.
+public struct TimelineEvent: Sendable, Equatable {
+    public let kind: String
+    public let payload: JSONValue
+    public let corrects: Int?
+
+    public init(_ kind: String, _ payload: JSONValue = [:], corrects: Int? = nil) {
+        self.kind = kind
+        self.payload = payload
+        self.corrects = corrects
+    }
+}
+
+extension TimelineEntry {
+    /// Seals `event` as the entry after `previous` (nil for the first entry of an incident).
+    public static func seal(_ event: TimelineEvent, incidentID: String, after previous: TimelineEntry?, at: Date, actor: String, hasher: ChainHasher) -> TimelineEntry {
+        let unsealed = TimelineEntry(
+            incidentID: incidentID, sequence: (previous?.sequence ?? 0) + 1, at: at, actor: actor,
+            kind: event.kind, payload: event.payload, corrects: event.corrects,
+            previousHash: previous?.hash ?? genesisHash, hash: ""
+        )
+        return unsealed.withHash(hasher.hash(previous: unsealed.previousHash, canonical: unsealed.canonicalData))
+    }
+
+    func withHash(_ hash: String) -> TimelineEntry {
+        TimelineEntry(incidentID: incidentID, sequence: sequence, at: at, actor: actor, kind: kind, payload: payload,
+                      corrects: corrects, previousHash: previousHash, hash: hash)
+    }
+}
+
+/// Where a chain breaks: the first entry whose links or hash do not add up.
+public struct ChainBreak: Sendable, Equatable, CustomStringConvertible {
+    public let incidentID: String
+    public let sequence: Int
+    public let reason: String
+
+    public var description: String { "事故 \(incidentID) 的第 \(sequence) 条记录：\(reason)" }
+}
+
+public enum Timeline {
+    /// Recomputes the chain; returns the first break, or nil when every entry verifies.
+    public static func verify(_ entries: [TimelineEntry], hasher: ChainHasher) -> ChainBreak? {
+        var previous = genesisHash
+        for (index, entry) in entries.enumerated() {
+            if entry.sequence != index + 1 {
+                return ChainBreak(incidentID: entry.incidentID, sequence: entry.sequence, reason: "序号不连续（应为 \(index + 1)），记录可能被删除或插入")
+            }
+            if entry.previousHash != previous {
+                return ChainBreak(incidentID: entry.incidentID, sequence: entry.sequence, reason: "前一条记录的哈希对不上，前一条记录可能被修改")
+            }
+            if hasher.hash(previous: entry.previousHash, canonical: entry.canonicalData) != entry.hash {
+                return ChainBreak(incidentID: entry.incidentID, sequence: entry.sequence, reason: "内容与哈希不符，本条记录被修改")
+            }
+            previous = entry.hash
+        }
+        return nil
+    }
+}
