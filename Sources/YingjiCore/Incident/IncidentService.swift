@@ -1,0 +1,111 @@
+import Foundation
+
+/// Finds the plan that governs a jurisdiction.
+public protocol PlanCatalog: Sendable {
+    func plan(forJurisdiction jurisdiction: String) -> Plan?
+}
+
+/// The use cases: report, follow up, move, fulfil, sweep overdue. Each loads the incident,
+/// applies the domain operation, seals the resulting events into the timeline and saves both
+/// in one atomic write guarded by the incident's version.
+public struct IncidentService: Sendable {
+    public let repository: IncidentRepository
+    public let plans: PlanCatalog
+    public let clock: WallClock
+    public let ids: IDGenerator
+    public let hasher: ChainHasher
+
+    public init(repository: IncidentRepository, plans: PlanCatalog, clock: WallClock, ids: IDGenerator, hasher: ChainHasher) {
+        self.repository = repository
+        self.plans = plans
+        self.clock = clock
+        self.ids = ids
+        self.hasher = hasher
+    }
+
+    /// 初报: opens an incident in `jurisdiction`. `knownAt` defaults to now.
+    public func report(jurisdiction: String, _ draft: ReportDraft, knownAt: Date? = nil, actor: String) async throws -> Incident {
+        let plan = try plan(for: jurisdiction)
+        let now = clock.now()
+        let (incident, events) = try Incident.open(id: ids.next("inc"), plan: plan, jurisdiction: jurisdiction, report: draft,
+                                                   knownAt: knownAt ?? now, actor: actor, now: now, ids: ids)
+        try await repository.insert(incident, timeline: seal(events, incidentID: incident.id, after: nil, actor: actor, now: now))
+        return incident
+    }
+
+    /// 续报 / 补报
+    public func addReport(_ incidentID: String, _ draft: ReportDraft, expectedVersion: Int?, actor: String) async throws -> Incident {
+        try await change(incidentID, expectedVersion: expectedVersion, actor: actor) { incident, plan, now in
+            try incident.add(draft, plan: plan, actor: actor, now: now, ids: ids)
+        }
+    }
+
+    public func apply(_ incidentID: String, _ command: LifecycleCommand, expectedVersion: Int?, actor: String) async throws -> Incident {
+        try await change(incidentID, expectedVersion: expectedVersion, actor: actor) { incident, plan, now in
+            try incident.apply(command, plan: plan, actor: actor, now: now, ids: ids)
+        }
+    }
+
+    public func fulfil(_ incidentID: String, obligation: String, channel: Channel, reference: String, expectedVersion: Int?, actor: String) async throws -> Incident {
+        try await change(incidentID, expectedVersion: expectedVersion, actor: actor) { incident, _, now in
+            try incident.fulfil(obligation, by: actor, channel: channel, reference: reference, now: now)
+        }
+    }
+
+    /// Marks obligations overdue across every open incident; returns the incidents that changed.
+    /// A version conflict means someone else just wrote; the next sweep picks it up.
+    public func sweepOverdue(actor: String = "系统") async throws -> [Incident] {
+        var changed: [Incident] = []
+        for candidate in try await repository.incidents(IncidentQuery(openOnly: true, limit: Int.max)) {
+            let now = clock.now()
+            guard candidate.obligations.contains(where: { $0.status == .pending && ($0.dueAt.map { $0 <= now } ?? false) }) else { continue }
+            do {
+                changed.append(try await change(candidate.id, expectedVersion: candidate.version, actor: actor) { incident, _, now in
+                    incident.markOverdue(now: now)
+                })
+            } catch let error as IncidentError where error.code == "incident.version_conflict" {
+                continue
+            }
+        }
+        return changed
+    }
+
+    public func incident(_ id: String) async throws -> Incident {
+        guard let incident = try await repository.incident(id: id) else {
+            throw IncidentError(.notFound, "incident.not_found", "没有事故 \(id)")
+        }
+        return incident
+    }
+
+    func plan(for jurisdiction: String) throws -> Plan {
+        guard let plan = plans.plan(forJurisdiction: jurisdiction) else {
+            throw IncidentError(.invalid, "jurisdiction.unknown", "未知辖区「\(jurisdiction)」", field: "jurisdiction")
+        }
+        return plan
+    }
+
+    private func change(_ incidentID: String, expectedVersion: Int?, actor: String,
+                        _ operation: (inout Incident, Plan, Date) throws -> [TimelineEvent]) async throws -> Incident {
+        var incident = try await self.incident(incidentID)
+        if let expectedVersion, expectedVersion != incident.version {
+            throw IncidentError.staleVersion(expected: expectedVersion, actual: incident.version)
+        }
+        let plan = try plan(for: incident.jurisdiction)
+        let now = clock.now()
+        let loadedVersion = incident.version
+        let events = try operation(&incident, plan, now)
+        guard !events.isEmpty else { return incident }
+        incident.version = loadedVersion + 1
+        let last = try await repository.timeline(incidentID: incidentID).last
+        try await repository.update(incident, expectedVersion: loadedVersion, timeline: seal(events, incidentID: incidentID, after: last, actor: actor, now: now))
+        return incident
+    }
+
+    private func seal(_ events: [TimelineEvent], incidentID: String, after last: TimelineEntry?, actor: String, now: Date) -> [TimelineEntry] {
+        var sealed: [TimelineEntry] = []
+        for event in events {
+            sealed.append(.seal(event, incidentID: incidentID, after: sealed.last ?? last, at: now, actor: actor, hasher: hasher))
+        }
+        return sealed
+    }
+}

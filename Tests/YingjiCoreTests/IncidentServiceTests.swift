@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import YingjiCore
+
+/// Binds each seed jurisdiction to the plan of the same id.
+struct SeedCatalog: PlanCatalog {
+    let plans: [String: Plan]
+
+    init() throws {
+        plans = try Dictionary(uniqueKeysWithValues: ["kunyu", "bachu", "lhasa"].map { ($0, try Fixture.plan($0)) })
+    }
+
+    func plan(forJurisdiction jurisdiction: String) -> Plan? { plans[jurisdiction] }
+}
+
+/// A clock the test moves by hand.
+final class ManualClock: WallClock, @unchecked Sendable {
+    private var current: Date
+    private let lock = NSLock()
+    init(_ start: Date) { current = start }
+    func now() -> Date { lock.withLock { current } }
+    func set(_ date: Date) { lock.withLock { current = date } }
+}
+
+@Suite struct IncidentServiceTests {
+    let clock = ManualClock(Fixture.t0)
+    let repository: any IncidentRepository = InMemoryIncidentRepository()
+    let service: IncidentService
+
+    init() throws {
+        service = IncidentService(repository: repository, plans: try SeedCatalog(), clock: clock, ids: CountingIDs(), hasher: TestHasher())
+    }
+
+    @Test func reportAndFollowUpAreStoredWithAVerifiedChain() async throws {
+        let opened = try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 3]), actor: "值班员张三")
+        #expect(opened.version == 1)
+        clock.set(Fixture.at(20))
+        let changed = try await service.addReport(opened.id, ReportDraft(kind: .followUp, figures: [.deaths: 11]), expectedVersion: 1, actor: "值班员张三")
+        #expect(changed.version == 2)
+        #expect(changed.grade?.grade == 2)
+        let stored = try #require(try await repository.incident(id: opened.id))
+        #expect(stored == changed)
+        let timeline = try await repository.timeline(incidentID: opened.id)
+        #expect(timeline.first?.kind == "incident.reported")
+        #expect(timeline.contains { $0.kind == "grade.changed" && $0.at == Fixture.at(20) && $0.actor == "值班员张三" })
+        #expect(Timeline.verify(timeline, hasher: TestHasher()) == nil)
+    }
+
+    @Test func aStaleVersionIsRefusedAndNothingIsStored() async throws {
+        let opened = try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 3]), actor: "a")
+        _ = try await service.apply(opened.id, .verify(note: nil), expectedVersion: 1, actor: "a")
+        let before = try await repository.timeline(incidentID: opened.id).count
+        await #expect(throws: IncidentError.staleVersion(expected: 1, actual: 2)) {
+            _ = try await service.apply(opened.id, .closeWithoutResponse(reason: "x"), expectedVersion: 1, actor: "b")
+        }
+        #expect(try await repository.incident(id: opened.id)?.status == .verified)
+        #expect(try await repository.timeline(incidentID: opened.id).count == before)
+    }
+
+    @Test func refusedMovesStoreNothing() async throws {
+        let opened = try await service.report(jurisdiction: "lhasa", lhasaReport(), actor: "a")
+        _ = try await service.apply(opened.id, .verify(note: nil), expectedVersion: nil, actor: "a")
+        let before = try await repository.incident(id: opened.id)
+        await #expect(throws: IncidentError.self) {
+            // Lhasa level 3 is signed by the 指挥长, not the 副指挥长 (4.3.2).
+            _ = try await service.apply(opened.id, .startResponse(level: 3, decidedBy: "hq", signedBy: "deputy-commander", precondition: nil), expectedVersion: nil, actor: "a")
+        }
+        #expect(try await repository.incident(id: opened.id) == before)
+    }
+
+    @Test func sweepMarksOverdueAtTheRightMinuteForEachPlan() async throws {
+        let kunyu = try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 3]), actor: "a")
+        let lhasa = try await service.report(jurisdiction: "lhasa", lhasaReport(), actor: "a")
+        // Lhasa 较大: 立即 reports are due as soon as the county has it (60 min after becoming known).
+        clock.set(Fixture.at(59))
+        #expect(try await service.sweepOverdue().isEmpty)
+        clock.set(Fixture.at(60))
+        let changed = try await service.sweepOverdue()
+        #expect(Set(changed.map(\.id)) == [kunyu.id, lhasa.id])
+        let lhasaNow = try await service.incident(lhasa.id)
+        #expect(lhasaNow.obligations.filter { $0.status == .overdue }.map(\.ruleID).sorted() == ["lhasa-city-phone", "lhasa-county-to-city", "unit-to-local"])
+        #expect(lhasaNow.obligations.first { $0.ruleID == "lhasa-city-written" }?.status == .pending)
+        clock.set(Fixture.at(110))
+        _ = try await service.sweepOverdue()
+        #expect(try await service.incident(lhasa.id).obligations.first { $0.ruleID == "lhasa-city-written" }?.status == .overdue)
+        let timeline = try await repository.timeline(incidentID: lhasa.id)
+        #expect(timeline.filter { $0.kind == "obligation.overdue" }.count == 4)
+        #expect(Timeline.verify(timeline, hasher: TestHasher()) == nil)
+    }
+
+    @Test func unknownJurisdictionIsNamed() async throws {
+        await #expect(throws: IncidentError(.invalid, "jurisdiction.unknown", "未知辖区「shanghai」", field: "jurisdiction")) {
+            _ = try await service.report(jurisdiction: "shanghai", Fixture.kunyuReport([:]), actor: "a")
+        }
+    }
+
+    func lhasaReport() -> ReportDraft {
+        ReportDraft(
+            kind: .initial,
+            fields: ["unit": "某矿业公司", "place": "墨竹工卡县", "industry": "非煤矿山", "enterpriseSize": "大型", "course": "尾矿库坝体局部垮塌",
+                     "preliminaryCause": "待查", "rescueStatus": "搜救中", "measures": "下游群众转移", "helpNeeded": "专业救援队伍",
+                     "reportingUnit": "墨竹工卡县应急管理局", "signer": "县应急管理局局长", "contact": "0891-0000000", "reportedAt": "2026-03-01 02:05"],
+            figures: [.deaths: 4, .missing: 0, .seriousInjuries: 0, .directLoss: 0],
+            category: "非煤矿山",
+            occurredAt: Fixture.at(-20)
+        )
+    }
+}
