@@ -12,12 +12,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.0.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.0.0"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.5.0"),
     ],
     targets: [
@@ -40,30 +38,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The Hummingbird application: JSON API.
-        .target(
-            name: "YingjiServer",
-            dependencies: [
-                "YingjiCore", "YingjiPlans", "YingjiStore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
         .executableTarget(
             name: "yingji",
             dependencies: [
-                "YingjiCore", "YingjiPlans", "YingjiStore", "YingjiServer",
+                "YingjiCore", "YingjiPlans", "YingjiStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "YingjiCoreTests", dependencies: ["YingjiCore", "YingjiPlans"]),
         .testTarget(name: "YingjiPlansTests", dependencies: ["YingjiPlans", "YingjiCore"]),
         .testTarget(name: "YingjiStoreTests", dependencies: ["YingjiStore", "YingjiCore", "YingjiPlans"]),
-        .testTarget(
-            name: "YingjiServerTests",
-            dependencies: ["YingjiServer", .product(name: "HummingbirdTesting", package: "hummingbird")]
-        ),
         .testTarget(name: "YingjiCLITests", dependencies: ["yingji"]),
     ]
 )

@@ -16,6 +16,20 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
     public let previousHash: String
     public let hash: String
 
+    /// A stored entry as read back; new entries are made with `seal`.
+    public init(incidentID: String, sequence: Int, at: Date, actor: String, kind: String, payload: JSONValue,
+                corrects: Int?, previousHash: String, hash: String) {
+        self.incidentID = incidentID
+        self.sequence = sequence
+        self.at = at
+        self.actor = actor
+        self.kind = kind
+        self.payload = payload
+        self.corrects = corrects
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
     /// The bytes the hash covers: everything but the hash itself, as canonical JSON.
     public var canonicalData: Data {
         let body: JSONValue = [

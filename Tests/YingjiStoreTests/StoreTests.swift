@@ -1,0 +1,126 @@
+import Foundation
+import SQLKit
+import Testing
+@testable import YingjiCore
+import YingjiPlans
+@testable import YingjiStore
+
+/// Every store test runs on SQLite, and on PostgreSQL too when `DATABASE_URL` is set (as in CI).
+enum Engines {
+    static var all: [SQLEngine] {
+        ProcessInfo.processInfo.environment["DATABASE_URL"].map { $0.isEmpty ? [.sqlite] : [.sqlite, .postgres] } ?? [.sqlite]
+    }
+
+    static func open(_ engine: SQLEngine) async throws -> Store {
+        switch engine {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-test-\(UUID().uuidString).sqlite").path
+            return try await Store.open(path: path)
+        case .postgres:
+            return try await Store.open(postgresURL: ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "")
+        }
+    }
+}
+
+struct UUIDs: IDGenerator {
+    func next(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.lowercased())" }
+}
+
+struct KunyuOnly: PlanCatalog {
+    let plan: Plan
+    init() throws {
+        let plans = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("plans")
+        plan = try PlanLibrary(directory: plans).load("kunyu")
+    }
+    func plan(forJurisdiction jurisdiction: String) -> Plan? { jurisdiction == "kunyu" ? plan : nil }
+}
+
+let t0 = Timestamp.parse("2026-03-01T02:10:00+08:00")!
+
+func kunyuReport(deaths: Int64) -> ReportDraft {
+    ReportDraft(kind: .initial,
+                fields: ["unit": "昆玉某厂", "place": "工业园区", "course": "起火", "scope": "厂区", "rescueStatus": "救援中", "trend": "可控", "measures": "疏散"],
+                figures: [.deaths: deaths, .missing: 0, .seriousInjuries: 0, .directLoss: 0], category: "fire", occurredAt: t0)
+}
+
+@Suite(.serialized) struct StoreTests {
+    func service(_ store: Store) throws -> IncidentService {
+        IncidentService(repository: store.incidents, plans: try KunyuOnly(), clock: FixedClock(t0), ids: UUIDs(), hasher: SHA256ChainHasher())
+    }
+
+    @Test func sha256MatchesTheStandardVector() {
+        #expect(SHA256ChainHasher().hash(previous: "", canonical: Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test(arguments: Engines.all) func incidentsAndTimelinesRoundTrip(_ engine: SQLEngine) async throws {
+        let store = try await Engines.open(engine)
+        let service = try service(store)
+        let opened = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 3), actor: "值班员")
+        let changed = try await service.addReport(opened.id, ReportDraft(kind: .followUp, figures: [.deaths: 12]), expectedVersion: 1, actor: "值班员")
+        #expect(try await store.incidents.incident(id: opened.id) == changed)
+        let listed = try await store.incidents.incidents(IncidentQuery(grade: 2, jurisdictions: ["kunyu"]))
+        #expect(listed.contains { $0.id == opened.id })
+        let timeline = try await store.incidents.timeline(incidentID: opened.id)
+        #expect(timeline.first?.kind == "incident.reported")
+        #expect(timeline.last?.sequence == timeline.count)
+        #expect(try await store.verifyTimelines(incidentID: opened.id) == [])
+        try await store.close()
+    }
+
+    @Test(arguments: Engines.all) func staleVersionStoresNothing(_ engine: SQLEngine) async throws {
+        let store = try await Engines.open(engine)
+        let service = try service(store)
+        let opened = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        var stale = opened
+        stale.version = 2
+        stale.status = .archived
+        await #expect(throws: IncidentError.self) {
+            try await store.incidents.update(stale, expectedVersion: 7, timeline: [])
+        }
+        #expect(try await store.incidents.incident(id: opened.id)?.status == .reported)
+        try await store.close()
+    }
+
+    @Test(arguments: Engines.all) func timelineRefusesUpdateAndDelete(_ engine: SQLEngine) async throws {
+        let store = try await Engines.open(engine)
+        let opened = try await service(store).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        let database = store.incidents.database
+        await #expect(throws: (any Error).self) {
+            try await database.raw("UPDATE timeline SET actor = 'x' WHERE incident_id = \(bind: opened.id)").run()
+        }
+        await #expect(throws: (any Error).self) {
+            try await database.raw("DELETE FROM timeline WHERE incident_id = \(bind: opened.id)").run()
+        }
+        #expect(try await store.incidents.timeline(incidentID: opened.id).allSatisfy { $0.actor == "a" })
+        try await store.close()
+    }
+
+    @Test(arguments: Engines.all) func auditNamesTheRowChangedByHand(_ engine: SQLEngine) async throws {
+        let store = try await Engines.open(engine)
+        let opened = try await service(store).report(jurisdiction: "kunyu", kunyuReport(deaths: 3), actor: "值班员")
+        let database = store.incidents.database
+        switch engine {
+        case .sqlite:
+            try await database.raw("DROP TRIGGER timeline_no_update").run()
+        case .postgres:
+            try await database.raw("ALTER TABLE timeline DISABLE TRIGGER timeline_no_update").run()
+        }
+        try await database.raw("UPDATE timeline SET payload = '{\"figures\":{\"deaths\":1}}' WHERE incident_id = \(bind: opened.id) AND sequence = 1").run()
+        if engine == .postgres { try await database.raw("ALTER TABLE timeline ENABLE TRIGGER timeline_no_update").run() }
+        let breaks = try await store.verifyTimelines(incidentID: opened.id)
+        #expect(breaks == [ChainBreak(incidentID: opened.id, sequence: 1, reason: "内容与哈希不符，本条记录被修改")])
+        try await store.close()
+    }
+
+    @Test func migrationsRunOnceAndSurviveReopening() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-reopen-\(UUID().uuidString).sqlite").path
+        let first = try await Store.open(path: path)
+        let opened = try await service(first).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        try await first.close()
+        let second = try await Store.open(path: path)
+        #expect(try await second.incidents.incident(id: opened.id)?.id == opened.id)
+        let versions = try await second.incidents.database.raw("SELECT version FROM yingji_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
+        #expect(versions == [1, 2])
+        try await second.close()
+    }
+}
