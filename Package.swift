@@ -48,6 +48,6 @@ let package = Package(
         .testTarget(name: "YingjiCoreTests", dependencies: ["YingjiCore", "YingjiPlans"]),
         .testTarget(name: "YingjiPlansTests", dependencies: ["YingjiPlans", "YingjiCore"]),
         .testTarget(name: "YingjiStoreTests", dependencies: ["YingjiStore", "YingjiCore", "YingjiPlans"]),
-        .testTarget(name: "YingjiCLITests", dependencies: ["yingji"]),
+        .testTarget(name: "YingjiCLITests", dependencies: ["yingji", "YingjiStore", "YingjiCore", "YingjiPlans"]),
     ]
 )

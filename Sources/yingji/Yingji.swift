@@ -3,17 +3,21 @@ import Foundation
 
 /// `yingji` — the command line. Bad input ends with a one-line Chinese message and exit code 2.
 @main
-struct Yingji: ParsableCommand {
+struct Yingji: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "yingji",
         abstract: "应急（Yingji）：把生产安全事故应急预案变成可执行的规则。",
-        subcommands: [Classify.self, PlanCommand.self]
+        subcommands: [Classify.self, PlanCommand.self, AuditCommand.self]
     )
 
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let error as CLIError {
             fail(error.message, code: error.exitCode)
         } catch let error as ExitCode {

@@ -22,6 +22,10 @@ enum CLI {
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = root
+        // These tests work on SQLite files they make; CI's PostgreSQL is for the store tests.
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = nil
+        process.environment = environment
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import YingjiStore
+
+/// `yingji audit verify` — recompute every timeline hash chain and name the first broken entry.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "核验事故记录链（时间线哈希链）。",
+        subcommands: [Verify.self]
+    )
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "重新计算每起事故的记录链；有任何断点时退出码为 1。设置 DATABASE_URL 时核验 PostgreSQL。"
+        )
+
+        @Option(name: .long, help: "SQLite 数据库文件（默认 yingji.sqlite）。") var db = "yingji.sqlite"
+        @Option(name: .long, help: "只核验这一起事故。") var incident: String?
+
+        func run() async throws {
+            let usesPostgres = !(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty
+            if !usesPostgres && !FileManager.default.fileExists(atPath: db) {
+                throw CLIError("--db：数据库文件不存在：\(db)")
+            }
+            let store: Store
+            do {
+                store = try await Store.open(sqlitePath: db)
+            } catch {
+                throw CLIError("--db：无法打开数据库：\(error)")
+            }
+            let breaks = try await store.verifyTimelines(incidentID: incident)
+            let count = incident == nil ? try await store.incidents.incidentIDs().count : 1
+            try await store.close()
+            guard breaks.isEmpty else {
+                for found in breaks { print("断点：\(found)") }
+                print("核验 \(count) 起事故：\(breaks.count) 起的记录链被篡改或缺失")
+                throw ExitCode(1)
+            }
+            print("核验 \(count) 起事故：记录链全部完整")
+        }
+    }
+}
