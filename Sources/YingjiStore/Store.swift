@@ -22,32 +22,28 @@ public final class Store: Sendable {
 
     public static func open(path: String, logger: Logger = Logger(label: "yingji.store")) async throws -> Store {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        do {
-            let database = connection.sql()
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
-                _ = try await database.raw(SQLQueryString(pragma)).all()
-            }
-            try await Migrations.run(on: database, engine: .sqlite)
-            return Store(incidents: SQLIncidentRepository(database: database, engine: .sqlite), engine: .sqlite) {
-                try await connection.close()
-            }
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        return try await prepare(connection.sql(), engine: .sqlite, setup: [
+            "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000",
+        ]) { try await connection.close() }
     }
 
     public static func open(postgresURL: String, logger: Logger = Logger(label: "yingji.store")) async throws -> Store {
         let configuration = try SQLPostgresConfiguration(url: postgresURL)
         let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 1, logger: logger)
+        return try await prepare(connection.sql(), engine: .postgres, setup: []) { try await connection.close() }
+    }
+
+    /// Runs the engine's settings and the migrations; closes the connection if either fails.
+    private static func prepare(_ database: any SQLDatabase, engine: SQLEngine, setup: [String],
+                                close: @escaping @Sendable () async throws -> Void) async throws -> Store {
         do {
-            let database = connection.sql()
-            try await Migrations.run(on: database, engine: .postgres)
-            return Store(incidents: SQLIncidentRepository(database: database, engine: .postgres), engine: .postgres) {
-                try await connection.close()
+            for statement in setup {
+                _ = try await database.raw(SQLQueryString(statement)).all()
             }
+            try await Migrations.run(on: database, engine: engine)
+            return Store(incidents: SQLIncidentRepository(database: database, engine: engine), engine: engine, closer: close)
         } catch {
-            try? await connection.close()
+            try? await close()
             throw error
         }
     }
