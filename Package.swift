@@ -17,6 +17,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // Domain, Foundation only: plans, grading, response authority, obligations, incidents, timeline.
@@ -38,16 +43,37 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The HTTP server: JSON API, actor resolution, idempotency, events, metrics.
+        .target(
+            name: "YingjiServer",
+            dependencies: [
+                "YingjiCore", "YingjiPlans", "YingjiStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "yingji",
             dependencies: [
-                "YingjiCore", "YingjiPlans", "YingjiStore",
+                "YingjiCore", "YingjiPlans", "YingjiStore", "YingjiServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "YingjiCoreTests", dependencies: ["YingjiCore", "YingjiPlans"]),
         .testTarget(name: "YingjiPlansTests", dependencies: ["YingjiPlans", "YingjiCore"]),
         .testTarget(name: "YingjiStoreTests", dependencies: ["YingjiStore", "YingjiCore", "YingjiPlans"]),
+        .testTarget(
+            name: "YingjiServerTests",
+            dependencies: [
+                "YingjiServer", "YingjiStore", "YingjiCore", "YingjiPlans",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "YingjiCLITests", dependencies: ["yingji", "YingjiStore", "YingjiCore", "YingjiPlans"]),
     ]
 )

@@ -66,6 +66,31 @@ enum Migrations {
                 ]
             }
         },
+        Migration(version: 3, name: "Migration003IdempotencyJurisdictionsDeadlines") { _ in
+            [
+                // When the overdue sweep must look at an incident next, and how many obligations are overdue.
+                "ALTER TABLE incidents ADD COLUMN pending_due DOUBLE PRECISION",
+                "ALTER TABLE incidents ADD COLUMN overdue_count INTEGER NOT NULL DEFAULT 0",
+                "CREATE INDEX incidents_pending_due ON incidents (pending_due)",
+                """
+                CREATE TABLE idempotency_keys (
+                    key TEXT PRIMARY KEY,
+                    request_hash TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE jurisdictions (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    parent_id TEXT REFERENCES jurisdictions (id),
+                    plan_id TEXT NOT NULL
+                )
+                """,
+            ]
+        },
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.

@@ -2,56 +2,65 @@ import Foundation
 import SQLKit
 import YingjiCore
 
-/// Incidents and timelines in SQL, on SQLite or PostgreSQL through one code path.
+/// Incidents, timelines and idempotency answers in SQL, on SQLite or PostgreSQL through one code path.
 ///
-/// One connection, used by one actor: every write is a transaction that checks the incident's
-/// version, replaces the incident row and appends the new timeline rows, or changes nothing.
-public actor SQLIncidentRepository: IncidentRepository {
-    nonisolated let database: any SQLDatabase
-    nonisolated let engine: SQLEngine
-    private let encoder = JSONEncoder()
-    private let decoder = JSONDecoder()
+/// Writes go through the group-commit writer: each checks the incident's version, replaces the
+/// incident row, appends the new timeline rows and stores the idempotency answer, or changes
+/// nothing. Reads use the read connections and see only committed data.
+public final class SQLIncidentRepository: IncidentRepository, Sendable {
+    let writer: GroupCommitWriter
+    let reads: ReadConnections
+    public let engine: SQLEngine
 
-    init(database: any SQLDatabase, engine: SQLEngine) {
-        self.database = database
+    init(writer: GroupCommitWriter, reads: ReadConnections, engine: SQLEngine) {
+        self.writer = writer
+        self.reads = reads
         self.engine = engine
     }
 
-    public func insert(_ incident: Incident, timeline: [TimelineEntry]) async throws {
-        try await transaction {
-            let data = try self.json(incident)
-            try await self.database.raw("""
-                INSERT INTO incidents (id, jurisdiction, status, grade, version, next_deadline, created_at, data)
+    /// The writer's connection, for maintenance and tests that must reach the tables directly.
+    public var database: any SQLDatabase { writer.database }
+
+    public func insert(_ incident: Incident, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) async throws {
+        let data = try Self.json(incident)
+        try await writer.write { database in
+            try await Self.claim(idempotency, on: database)
+            try await database.raw("""
+                INSERT INTO incidents (id, jurisdiction, status, grade, version, next_deadline, pending_due, overdue_count, created_at, data)
                 VALUES (\(bind: incident.id), \(bind: incident.jurisdiction), \(bind: incident.status.rawValue), \(bind: incident.grade?.grade),
                         \(bind: incident.version), \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
+                        \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), \(bind: incident.overdueCount),
                         \(bind: incident.createdAt.timeIntervalSinceReferenceDate), \(bind: data))
                 """).run()
-            try await self.append(timeline)
+            try await Self.append(timeline, on: database)
         }
     }
 
-    public func update(_ incident: Incident, expectedVersion: Int, timeline: [TimelineEntry]) async throws {
-        try await transaction {
-            let rows = try await self.database.raw("SELECT version FROM incidents WHERE id = \(bind: incident.id)").all()
-            guard let row = rows.first else {
-                throw IncidentError(.notFound, "incident.not_found", "没有事故 \(incident.id)")
-            }
-            let stored = try row.decode(column: "version", as: Int.self)
-            guard stored == expectedVersion else {
-                throw IncidentError(.conflict, "incident.version_conflict", "事故已被他人修改（你的版本 \(expectedVersion)，当前版本 \(stored)），请刷新后重试", field: "version")
-            }
-            try await self.database.raw("""
+    public func update(_ incident: Incident, expectedVersion: Int, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) async throws {
+        let data = try Self.json(incident)
+        try await writer.write { database in
+            try await Self.claim(idempotency, on: database)
+            let updated = try await database.raw("""
                 UPDATE incidents SET status = \(bind: incident.status.rawValue), grade = \(bind: incident.grade?.grade),
                     version = \(bind: incident.version), next_deadline = \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
-                    data = \(bind: try self.json(incident))
+                    pending_due = \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), overdue_count = \(bind: incident.overdueCount),
+                    data = \(bind: data)
                 WHERE id = \(bind: incident.id) AND version = \(bind: expectedVersion)
-                """).run()
-            try await self.append(timeline)
+                RETURNING id
+                """).all()
+            guard updated.isEmpty else {
+                try await Self.append(timeline, on: database)
+                return
+            }
+            guard let row = try await database.raw("SELECT version FROM incidents WHERE id = \(bind: incident.id)").all().first else {
+                throw IncidentError(.notFound, "incident.not_found", "没有事故 \(incident.id)")
+            }
+            throw IncidentError.staleVersion(expected: expectedVersion, actual: try row.decode(column: "version", as: Int.self))
         }
     }
 
     public func incident(id: String) async throws -> Incident? {
-        try await database.raw("SELECT data FROM incidents WHERE id = \(bind: id)").all().first.map(decodeIncident)
+        try await reads.database.raw("SELECT data FROM incidents WHERE id = \(bind: id)").all().first.map(Self.decodeIncident)
     }
 
     public func incidents(_ query: IncidentQuery) async throws -> [Incident] {
@@ -59,6 +68,11 @@ public actor SQLIncidentRepository: IncidentRepository {
         if let status = query.status { sql.appendInterpolation(unsafeRaw: " AND status = "); sql.appendInterpolation(bind: status.rawValue) }
         if let grade = query.grade { sql.appendInterpolation(unsafeRaw: " AND grade = "); sql.appendInterpolation(bind: grade) }
         if query.openOnly { sql.appendInterpolation(unsafeRaw: " AND status NOT IN ('archived', 'evaluated')") }
+        if query.overdueOnly { sql.appendInterpolation(unsafeRaw: " AND overdue_count > 0") }
+        if let due = query.pendingDueBy {
+            sql.appendInterpolation(unsafeRaw: " AND pending_due <= ")
+            sql.appendInterpolation(bind: due.timeIntervalSinceReferenceDate)
+        }
         if let jurisdictions = query.jurisdictions {
             guard !jurisdictions.isEmpty else { return [] }
             sql.appendInterpolation(unsafeRaw: " AND jurisdiction IN (")
@@ -69,34 +83,63 @@ public actor SQLIncidentRepository: IncidentRepository {
             sql.appendInterpolation(unsafeRaw: ")")
         }
         sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 1_000_000))) OFFSET \(max(0, query.offset))")
-        return try await database.raw(sql).all().map(decodeIncident)
+        return try await reads.database.raw(sql).all().map(Self.decodeIncident)
     }
 
     public func timeline(incidentID: String) async throws -> [TimelineEntry] {
-        try await database.raw("""
+        try await reads.database.raw("""
             SELECT incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash
             FROM timeline WHERE incident_id = \(bind: incidentID) ORDER BY sequence
-            """).all().map { row in
-            TimelineEntry(
-                incidentID: try row.decode(column: "incident_id", as: String.self),
-                sequence: try row.decode(column: "sequence", as: Int.self),
-                at: Date(timeIntervalSinceReferenceDate: try row.decode(column: "at", as: Double.self)),
-                actor: try row.decode(column: "actor", as: String.self),
-                kind: try row.decode(column: "kind", as: String.self),
-                payload: try decoder.decode(JSONValue.self, from: Data(try row.decode(column: "payload", as: String.self).utf8)),
-                corrects: try row.decode(column: "corrects", as: Int?.self),
-                previousHash: try row.decode(column: "previous_hash", as: String.self),
-                hash: try row.decode(column: "hash", as: String.self)
+            """).all().map(Self.decodeEntry)
+    }
+
+    public func lastTimelineEntry(incidentID: String) async throws -> TimelineEntry? {
+        try await reads.database.raw("""
+            SELECT incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash
+            FROM timeline WHERE incident_id = \(bind: incidentID) ORDER BY sequence DESC LIMIT 1
+            """).all().first.map(Self.decodeEntry)
+    }
+
+    public func idempotencyRecord(key: String) async throws -> IdempotencyRecord? {
+        try await reads.database.raw("SELECT key, request_hash, status, body, created_at FROM idempotency_keys WHERE key = \(bind: key)").all().first.map { row in
+            IdempotencyRecord(
+                key: try row.decode(column: "key", as: String.self),
+                requestHash: try row.decode(column: "request_hash", as: String.self),
+                status: try row.decode(column: "status", as: Int.self),
+                body: Data(try row.decode(column: "body", as: String.self).utf8),
+                createdAt: Date(timeIntervalSinceReferenceDate: try row.decode(column: "created_at", as: Double.self))
             )
         }
     }
 
     /// Ids of every incident that has a timeline, for `audit verify`.
     public func incidentIDs() async throws -> [String] {
-        try await database.raw("SELECT DISTINCT incident_id FROM timeline ORDER BY incident_id").all().map { try $0.decode(column: "incident_id", as: String.self) }
+        try await reads.database.raw("SELECT DISTINCT incident_id FROM timeline ORDER BY incident_id").all().map { try $0.decode(column: "incident_id", as: String.self) }
     }
 
-    private func append(_ entries: [TimelineEntry]) async throws {
+    /// Counts for `/metrics`: open incidents and overdue obligations.
+    public func openCounts() async throws -> (openIncidents: Int, overdueObligations: Int) {
+        let row = try await reads.database.raw("""
+            SELECT COUNT(*) AS open_incidents, COALESCE(SUM(overdue_count), 0) AS overdue
+            FROM incidents WHERE status NOT IN ('archived', 'evaluated')
+            """).all().first
+        return (try row?.decode(column: "open_incidents", as: Int.self) ?? 0, try row?.decode(column: "overdue", as: Int.self) ?? 0)
+    }
+
+    /// Stores the answer for a key, or throws `keyTaken` if another request already stored one.
+    private static func claim(_ record: IdempotencyRecord?, on database: any SQLDatabase) async throws {
+        guard let record else { return }
+        let inserted = try await database.raw("""
+            INSERT INTO idempotency_keys (key, request_hash, status, body, created_at)
+            VALUES (\(bind: record.key), \(bind: record.requestHash), \(bind: record.status),
+                    \(bind: String(decoding: record.body, as: UTF8.self)), \(bind: record.createdAt.timeIntervalSinceReferenceDate))
+            ON CONFLICT (key) DO NOTHING
+            RETURNING key
+            """).all()
+        if inserted.isEmpty { throw IncidentError.keyTaken(record.key) }
+    }
+
+    private static func append(_ entries: [TimelineEntry], on database: any SQLDatabase) async throws {
         for entry in entries {
             try await database.raw("""
                 INSERT INTO timeline (incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash)
@@ -107,22 +150,59 @@ public actor SQLIncidentRepository: IncidentRepository {
         }
     }
 
-    private func transaction(_ body: () async throws -> Void) async throws {
-        try await database.raw(engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
-        do {
-            try await body()
-            try await database.raw("COMMIT").run()
-        } catch {
-            try? await database.raw("ROLLBACK").run()
-            throw error
+    private static func json(_ incident: Incident) throws -> String {
+        String(decoding: try JSONEncoder().encode(incident), as: UTF8.self)
+    }
+
+    private static func decodeIncident(_ row: any SQLRow) throws -> Incident {
+        try JSONDecoder().decode(Incident.self, from: Data(try row.decode(column: "data", as: String.self).utf8))
+    }
+
+    private static func decodeEntry(_ row: any SQLRow) throws -> TimelineEntry {
+        TimelineEntry(
+            incidentID: try row.decode(column: "incident_id", as: String.self),
+            sequence: try row.decode(column: "sequence", as: Int.self),
+            at: Date(timeIntervalSinceReferenceDate: try row.decode(column: "at", as: Double.self)),
+            actor: try row.decode(column: "actor", as: String.self),
+            kind: try row.decode(column: "kind", as: String.self),
+            payload: try JSONDecoder().decode(JSONValue.self, from: Data(try row.decode(column: "payload", as: String.self).utf8)),
+            corrects: try row.decode(column: "corrects", as: Int?.self),
+            previousHash: try row.decode(column: "previous_hash", as: String.self),
+            hash: try row.decode(column: "hash", as: String.self)
+        )
+    }
+}
+
+/// Jurisdictions in SQL, written through the same writer as incidents.
+public final class SQLJurisdictionRepository: JurisdictionRepository, Sendable {
+    let writer: GroupCommitWriter
+    let reads: ReadConnections
+
+    init(writer: GroupCommitWriter, reads: ReadConnections) {
+        self.writer = writer
+        self.reads = reads
+    }
+
+    public func jurisdictions() async throws -> [RegisteredJurisdiction] {
+        try await reads.database.raw("SELECT id, name, parent_id, plan_id FROM jurisdictions ORDER BY id").all().map { row in
+            RegisteredJurisdiction(
+                id: try row.decode(column: "id", as: String.self),
+                name: try row.decode(column: "name", as: String.self),
+                parentID: try row.decode(column: "parent_id", as: String?.self),
+                planID: try row.decode(column: "plan_id", as: String.self)
+            )
         }
     }
 
-    private func json(_ incident: Incident) throws -> String {
-        String(decoding: try encoder.encode(incident), as: UTF8.self)
-    }
-
-    private func decodeIncident(_ row: any SQLRow) throws -> Incident {
-        try decoder.decode(Incident.self, from: Data(try row.decode(column: "data", as: String.self).utf8))
+    public func insert(_ jurisdiction: RegisteredJurisdiction) async throws {
+        try await writer.write { database in
+            let inserted = try await database.raw("""
+                INSERT INTO jurisdictions (id, name, parent_id, plan_id)
+                VALUES (\(bind: jurisdiction.id), \(bind: jurisdiction.name), \(bind: jurisdiction.parentID), \(bind: jurisdiction.planID))
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id
+                """).all()
+            if inserted.isEmpty { throw IncidentError.jurisdictionExists(jurisdiction.id) }
+        }
     }
 }

@@ -11,39 +11,65 @@ import YingjiCore
 /// before it returns); `open(postgresURL:)` the same repository on PostgreSQL. Migrations run on open.
 public final class Store: Sendable {
     public let incidents: SQLIncidentRepository
+    public let jurisdictions: SQLJurisdictionRepository
     public let engine: SQLEngine
     private let closer: @Sendable () async throws -> Void
 
-    init(incidents: SQLIncidentRepository, engine: SQLEngine, closer: @escaping @Sendable () async throws -> Void) {
-        self.incidents = incidents
+    /// How many connections serve reads beside the one that writes.
+    public static let readConnections = 2
+
+    init(writer: GroupCommitWriter, reads: ReadConnections, engine: SQLEngine, closer: @escaping @Sendable () async throws -> Void) {
+        incidents = SQLIncidentRepository(writer: writer, reads: reads, engine: engine)
+        jurisdictions = SQLJurisdictionRepository(writer: writer, reads: reads)
         self.engine = engine
         self.closer = closer
     }
 
     public static func open(path: String, logger: Logger = Logger(label: "yingji.store")) async throws -> Store {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        return try await prepare(connection.sql(), engine: .sqlite, setup: [
-            "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000",
-        ]) { try await connection.close() }
+        let settings = ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"]
+        return try await prepare(engine: .sqlite, setup: settings) {
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            return (connection.sql(), { try await connection.close() })
+        }
     }
 
     public static func open(postgresURL: String, logger: Logger = Logger(label: "yingji.store")) async throws -> Store {
         let configuration = try SQLPostgresConfiguration(url: postgresURL)
-        let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 1, logger: logger)
-        return try await prepare(connection.sql(), engine: .postgres, setup: []) { try await connection.close() }
+        return try await prepare(engine: .postgres, setup: []) {
+            let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 1, logger: logger)
+            return (connection.sql(), { try await connection.close() })
+        }
     }
 
-    /// Runs the engine's settings and the migrations; closes the connection if either fails.
-    private static func prepare(_ database: any SQLDatabase, engine: SQLEngine, setup: [String],
-                                close: @escaping @Sendable () async throws -> Void) async throws -> Store {
+    /// Opens the writer's connection, applies the engine's settings and the migrations, then opens
+    /// the read connections; closes whatever it opened if any step fails.
+    private static func prepare(engine: SQLEngine, setup: [String],
+                                connect: () async throws -> (any SQLDatabase, @Sendable () async throws -> Void)) async throws -> Store {
+        var closers: [@Sendable () async throws -> Void] = []
+        let closeAll: @Sendable ([@Sendable () async throws -> Void]) async -> Void = { list in
+            for close in list.reversed() { try? await close() }
+        }
         do {
+            let (writeDatabase, closeWriter) = try await connect()
+            closers.append(closeWriter)
             for statement in setup {
-                _ = try await database.raw(SQLQueryString(statement)).all()
+                _ = try await writeDatabase.raw(SQLQueryString(statement)).all()
             }
-            try await Migrations.run(on: database, engine: engine)
-            return Store(incidents: SQLIncidentRepository(database: database, engine: engine), engine: engine, closer: close)
+            try await Migrations.run(on: writeDatabase, engine: engine)
+            var readDatabases: [any SQLDatabase] = []
+            for _ in 0..<readConnections {
+                let (database, close) = try await connect()
+                closers.append(close)
+                for statement in setup where !statement.contains("journal_mode") {
+                    _ = try await database.raw(SQLQueryString(statement)).all()
+                }
+                readDatabases.append(database)
+            }
+            let opened = closers
+            return Store(writer: GroupCommitWriter(database: writeDatabase, engine: engine), reads: ReadConnections(readDatabases),
+                         engine: engine, closer: { await closeAll(opened) })
         } catch {
-            try? await close()
+            await closeAll(closers)
             throw error
         }
     }

@@ -34,6 +34,13 @@ public struct Incident: Sendable, Codable, Equatable {
             .filter { $0.trigger != .casualtyChange }
             .compactMap(\.dueAt).min()
     }
+
+    /// The earliest due time of a still-pending obligation: when the overdue sweep must look next.
+    public var earliestPendingDue: Date? {
+        obligations.filter { $0.status == .pending }.compactMap(\.dueAt).min()
+    }
+
+    public var overdueCount: Int { obligations.filter { $0.status == .overdue }.count }
 }
 
 /// 事故状态 — where an incident is in its life.

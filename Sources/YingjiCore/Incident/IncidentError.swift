@@ -32,7 +32,7 @@ public struct IncidentError: Error, Sendable, Equatable, CustomStringConvertible
 
     static let archived = IncidentError(.conflict, "incident.archived", "事故已归档，只读，不能再修改")
 
-    static func staleVersion(expected: Int, actual: Int) -> IncidentError {
+    public static func staleVersion(expected: Int, actual: Int) -> IncidentError {
         IncidentError(.conflict, "incident.version_conflict", "事故已被他人修改（你的版本 \(expected)，当前版本 \(actual)），请刷新后重试", field: "version")
     }
 }

@@ -3,14 +3,30 @@ import Foundation
 /// Where incidents and their timelines live. The SQL implementation is in YingjiStore; an
 /// in-memory one serves the core's tests. Every write is atomic: the incident and its new
 /// timeline entries are stored together or not at all.
+///
+/// When `idempotency` is given it is stored in the same transaction; if its key is already taken
+/// the write throws `IncidentError.keyTaken` and stores nothing.
 public protocol IncidentRepository: Sendable {
-    func insert(_ incident: Incident, timeline: [TimelineEntry]) async throws
+    func insert(_ incident: Incident, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) async throws
     /// Replaces the stored incident only if its version is still `expectedVersion`; otherwise
     /// throws `IncidentError` with code `incident.version_conflict` and stores nothing.
-    func update(_ incident: Incident, expectedVersion: Int, timeline: [TimelineEntry]) async throws
+    func update(_ incident: Incident, expectedVersion: Int, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) async throws
     func incident(id: String) async throws -> Incident?
     func incidents(_ query: IncidentQuery) async throws -> [Incident]
     func timeline(incidentID: String) async throws -> [TimelineEntry]
+    /// The newest entry of an incident's timeline, which the next entry must chain to.
+    func lastTimelineEntry(incidentID: String) async throws -> TimelineEntry?
+    func idempotencyRecord(key: String) async throws -> IdempotencyRecord?
+}
+
+extension IncidentRepository {
+    public func insert(_ incident: Incident, timeline: [TimelineEntry]) async throws {
+        try await insert(incident, timeline: timeline, idempotency: nil)
+    }
+
+    public func update(_ incident: Incident, expectedVersion: Int, timeline: [TimelineEntry]) async throws {
+        try await update(incident, expectedVersion: expectedVersion, timeline: timeline, idempotency: nil)
+    }
 }
 
 /// Filters for listing incidents; nil means "any".
@@ -19,14 +35,21 @@ public struct IncidentQuery: Sendable, Equatable {
     public var grade: Int?
     public var jurisdictions: [String]?
     public var openOnly: Bool
+    /// Only incidents with at least one overdue obligation.
+    public var overdueOnly: Bool
+    /// Only incidents with a pending obligation due at or before this instant (for the overdue sweep).
+    public var pendingDueBy: Date?
     public var limit: Int
     public var offset: Int
 
-    public init(status: IncidentStatus? = nil, grade: Int? = nil, jurisdictions: [String]? = nil, openOnly: Bool = false, limit: Int = 100, offset: Int = 0) {
+    public init(status: IncidentStatus? = nil, grade: Int? = nil, jurisdictions: [String]? = nil, openOnly: Bool = false,
+                overdueOnly: Bool = false, pendingDueBy: Date? = nil, limit: Int = 100, offset: Int = 0) {
         self.status = status
         self.grade = grade
         self.jurisdictions = jurisdictions
         self.openOnly = openOnly
+        self.overdueOnly = overdueOnly
+        self.pendingDueBy = pendingDueBy
         self.limit = limit
         self.offset = offset
     }
@@ -36,6 +59,8 @@ public struct IncidentQuery: Sendable, Equatable {
         if let grade, incident.grade?.grade != grade { return false }
         if let jurisdictions, !jurisdictions.contains(incident.jurisdiction) { return false }
         if openOnly && !incident.status.isOpen { return false }
+        if overdueOnly && incident.overdueCount == 0 { return false }
+        if let pendingDueBy, !(incident.earliestPendingDue.map { $0 <= pendingDueBy } ?? false) { return false }
         return true
     }
 }
@@ -45,25 +70,28 @@ public actor InMemoryIncidentRepository: IncidentRepository {
     private var incidents: [String: Incident] = [:]
     private var order: [String] = []
     private var entries: [String: [TimelineEntry]] = [:]
+    private var answers: [String: IdempotencyRecord] = [:]
 
     public init() {}
 
-    public func insert(_ incident: Incident, timeline: [TimelineEntry]) throws {
+    public func insert(_ incident: Incident, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) throws {
         guard incidents[incident.id] == nil else {
             throw IncidentError(.conflict, "incident.exists", "事故 \(incident.id) 已存在")
         }
+        try claim(idempotency)
         incidents[incident.id] = incident
         order.append(incident.id)
         entries[incident.id] = timeline
     }
 
-    public func update(_ incident: Incident, expectedVersion: Int, timeline: [TimelineEntry]) throws {
+    public func update(_ incident: Incident, expectedVersion: Int, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) throws {
         guard let stored = incidents[incident.id] else {
             throw IncidentError(.notFound, "incident.not_found", "没有事故 \(incident.id)")
         }
         guard stored.version == expectedVersion else {
             throw IncidentError.staleVersion(expected: expectedVersion, actual: stored.version)
         }
+        try claim(idempotency)
         incidents[incident.id] = incident
         entries[incident.id, default: []] += timeline
     }
@@ -75,4 +103,14 @@ public actor InMemoryIncidentRepository: IncidentRepository {
     }
 
     public func timeline(incidentID: String) -> [TimelineEntry] { entries[incidentID] ?? [] }
+
+    public func lastTimelineEntry(incidentID: String) -> TimelineEntry? { entries[incidentID]?.last }
+
+    public func idempotencyRecord(key: String) -> IdempotencyRecord? { answers[key] }
+
+    private func claim(_ record: IdempotencyRecord?) throws {
+        guard let record else { return }
+        guard answers[record.key] == nil else { throw IncidentError.keyTaken(record.key) }
+        answers[record.key] = record
+    }
 }

@@ -24,45 +24,57 @@ public struct IncidentService: Sendable {
     }
 
     /// 初报: opens an incident in `jurisdiction`. `knownAt` defaults to now.
-    public func report(jurisdiction: String, _ draft: ReportDraft, knownAt: Date? = nil, actor: String) async throws -> Incident {
+    ///
+    /// With `answer`, the stored answer for an idempotency key is written in the same transaction.
+    public func report(jurisdiction: String, _ draft: ReportDraft, knownAt: Date? = nil, actor: String,
+                       answer: IdempotencyAnswer? = nil) async throws -> Incident {
         let plan = try plan(for: jurisdiction)
         let now = clock.now()
+        if let knownAt, knownAt > now.addingTimeInterval(Plan.allowedClockSkew) {
+            throw IncidentError(.invalid, "report.future_time", "获知事故时间不能晚于现在", field: "knownAt")
+        }
         let (incident, events) = try Incident.open(id: ids.next("inc"), plan: plan, jurisdiction: jurisdiction, report: draft,
                                                    knownAt: knownAt ?? now, actor: actor, now: now, ids: ids)
-        try await repository.insert(incident, timeline: seal(events, incidentID: incident.id, after: nil, actor: actor, now: now))
+        try await repository.insert(incident, timeline: seal(events, incidentID: incident.id, after: nil, actor: actor, now: now),
+                                    idempotency: try answer?(incident))
         return incident
     }
 
     /// 续报 / 补报
-    public func addReport(_ incidentID: String, _ draft: ReportDraft, expectedVersion: Int?, actor: String) async throws -> Incident {
-        try await change(incidentID, expectedVersion: expectedVersion, actor: actor) { incident, plan, now in
+    public func addReport(_ incidentID: String, _ draft: ReportDraft, expectedVersion: Int?, actor: String,
+                          answer: IdempotencyAnswer? = nil) async throws -> Incident {
+        try await change(incidentID, expectedVersion: expectedVersion, actor: actor, answer: answer) { incident, plan, now in
             try incident.add(draft, plan: plan, actor: actor, now: now, ids: ids)
         }
     }
 
-    public func apply(_ incidentID: String, _ command: LifecycleCommand, expectedVersion: Int?, actor: String) async throws -> Incident {
-        try await change(incidentID, expectedVersion: expectedVersion, actor: actor) { incident, plan, now in
+    public func apply(_ incidentID: String, _ command: LifecycleCommand, expectedVersion: Int?, actor: String,
+                      answer: IdempotencyAnswer? = nil) async throws -> Incident {
+        try await change(incidentID, expectedVersion: expectedVersion, actor: actor, answer: answer) { incident, plan, now in
             try incident.apply(command, plan: plan, actor: actor, now: now, ids: ids)
         }
     }
 
-    public func fulfil(_ incidentID: String, obligation: String, channel: Channel, reference: String, expectedVersion: Int?, actor: String) async throws -> Incident {
-        try await change(incidentID, expectedVersion: expectedVersion, actor: actor) { incident, _, now in
+    public func fulfil(_ incidentID: String, obligation: String, channel: Channel, reference: String, expectedVersion: Int?, actor: String,
+                       answer: IdempotencyAnswer? = nil) async throws -> Incident {
+        try await change(incidentID, expectedVersion: expectedVersion, actor: actor, answer: answer) { incident, _, now in
             try incident.fulfil(obligation, by: actor, channel: channel, reference: reference, now: now)
         }
     }
 
-    /// Marks obligations overdue across every open incident; returns the incidents that changed.
+    /// Marks obligations overdue across every open incident; returns the incidents that changed
+    /// and which of their obligations this sweep made overdue.
     /// A version conflict means someone else just wrote; the next sweep picks it up.
-    public func sweepOverdue(actor: String = "系统") async throws -> [Incident] {
-        var changed: [Incident] = []
-        for candidate in try await repository.incidents(IncidentQuery(openOnly: true, limit: Int.max)) {
-            let now = clock.now()
-            guard candidate.obligations.contains(where: { $0.status == .pending && ($0.dueAt.map { $0 <= now } ?? false) }) else { continue }
+    public func sweepOverdue(actor: String = "系统") async throws -> [SweptIncident] {
+        var changed: [SweptIncident] = []
+        for candidate in try await repository.incidents(IncidentQuery(openOnly: true, pendingDueBy: clock.now(), limit: Int.max)) {
             do {
-                changed.append(try await change(candidate.id, expectedVersion: candidate.version, actor: actor) { incident, _, now in
-                    incident.markOverdue(now: now)
-                })
+                var wasOverdue: Set<String> = []
+                let incident = try await change(candidate.id, expectedVersion: candidate.version, actor: actor, answer: nil) { incident, _, now in
+                    wasOverdue = Set(incident.obligations.filter { $0.status == .overdue }.map(\.id))
+                    return incident.markOverdue(now: now)
+                }
+                changed.append(SweptIncident(incident: incident, newlyOverdue: incident.obligations.filter { $0.status == .overdue && !wasOverdue.contains($0.id) }))
             } catch let error as IncidentError where error.code == "incident.version_conflict" {
                 continue
             }
@@ -84,7 +96,7 @@ public struct IncidentService: Sendable {
         return plan
     }
 
-    private func change(_ incidentID: String, expectedVersion: Int?, actor: String,
+    private func change(_ incidentID: String, expectedVersion: Int?, actor: String, answer: IdempotencyAnswer?,
                         _ operation: (inout Incident, Plan, Date) throws -> [TimelineEvent]) async throws -> Incident {
         var incident = try await self.incident(incidentID)
         if let expectedVersion, expectedVersion != incident.version {
@@ -96,8 +108,9 @@ public struct IncidentService: Sendable {
         let events = try operation(&incident, plan, now)
         guard !events.isEmpty else { return incident }
         incident.version = loadedVersion + 1
-        let last = try await repository.timeline(incidentID: incidentID).last
-        try await repository.update(incident, expectedVersion: loadedVersion, timeline: seal(events, incidentID: incidentID, after: last, actor: actor, now: now))
+        let last = try await repository.lastTimelineEntry(incidentID: incidentID)
+        try await repository.update(incident, expectedVersion: loadedVersion, timeline: seal(events, incidentID: incidentID, after: last, actor: actor, now: now),
+                                    idempotency: try answer?(incident))
         return incident
     }
 
@@ -108,4 +121,12 @@ public struct IncidentService: Sendable {
         }
         return sealed
     }
+}
+
+/// An incident the overdue sweep changed.
+public struct SweptIncident: Sendable {
+    public let incident: Incident
+    /// Obligations that became overdue in this sweep (补报 windows that closed are not among them).
+    public let newlyOverdue: [Obligation]
+    public var id: String { incident.id }
 }

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import YingjiCore
+
+/// The one error shape of the API: `{"error": {"code", "message", "field"}}` with a fitting 4xx.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    public let field: String?
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    init(_ error: IncidentError) {
+        switch error.kind {
+        case .invalid: status = .unprocessableContent
+        case .conflict: status = .conflict
+        case .forbidden: status = .forbidden
+        case .notFound: status = .notFound
+        }
+        code = error.code
+        message = error.message
+        field = error.field
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    var body: Data {
+        var inner: [String: String] = ["code": code, "message": message]
+        if let field { inner["field"] = field }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(["error": inner])) ?? Data()
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import YingjiCore
+
+/// One server-sent event: `incident.created`, `incident.changed`, `obligation.overdue`,
+/// `obligation.due_soon`. Ids are `<boot>-<n>`, increasing within one server run.
+public struct ServerEvent: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let data: JSONValue
+
+    /// The text/event-stream frame.
+    var frame: String {
+        "id: \(id)\nevent: \(name)\ndata: \(String(decoding: data.canonicalData, as: UTF8.self))\n\n"
+    }
+}
+
+/// Fans events out to every connected board and keeps the latest ones so a client that
+/// reconnects with `Last-Event-ID` gets what it missed. An id from another server run, or one
+/// older than the kept window, gets a `reset` event: the client must reload its state.
+public actor EventBus {
+    public static let kept = 10_000
+    private let boot: String
+    private var counter = 0
+    private var recent: [(number: Int, event: ServerEvent)] = []
+    private var subscribers: [UUID: AsyncStream<ServerEvent>.Continuation] = [:]
+
+    public init(boot: String = String(UInt32.random(in: 0...UInt32.max), radix: 36)) {
+        self.boot = boot
+    }
+
+    public var subscriberCount: Int { subscribers.count }
+
+    public func publish(_ name: String, _ data: JSONValue) {
+        counter += 1
+        let event = ServerEvent(id: "\(boot)-\(counter)", name: name, data: data)
+        recent.append((counter, event))
+        if recent.count > Self.kept { recent.removeFirst(recent.count - Self.kept) }
+        for continuation in subscribers.values { continuation.yield(event) }
+    }
+
+    /// A keep-alive for every subscriber, so dead connections are noticed and proxies stay open.
+    public func heartbeat() {
+        let beat = ServerEvent(id: "", name: "", data: .null)
+        for continuation in subscribers.values { continuation.yield(beat) }
+    }
+
+    /// Subscribes; returns the events missed since `lastEventID` (or a reset) and the live stream.
+    public func subscribe(lastEventID: String?) -> (id: UUID, missed: [ServerEvent], stream: AsyncStream<ServerEvent>) {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream<ServerEvent>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(id) }
+        }
+        return (id, missed(since: lastEventID), stream)
+    }
+
+    public func unsubscribe(_ id: UUID) {
+        subscribers.removeValue(forKey: id)?.finish()
+    }
+
+    /// Ends every stream (shutdown): open event connections complete so the server can stop.
+    public func finishAll() {
+        for continuation in subscribers.values { continuation.finish() }
+        subscribers.removeAll()
+    }
+
+    private func missed(since lastEventID: String?) -> [ServerEvent] {
+        guard let lastEventID, !lastEventID.isEmpty else { return [] }
+        let reset = ServerEvent(id: "\(boot)-\(counter)", name: "reset", data: ["reason": "事件已过期或服务已重启，请重新加载"])
+        let parts = lastEventID.split(separator: "-", maxSplits: 1)
+        guard parts.count == 2, parts[0] == boot, let number = Int(parts[1]), number <= counter else { return [reset] }
+        if number == counter { return [] }
+        guard let oldest = recent.first?.number, number >= oldest - 1 else { return [reset] }
+        return recent.filter { $0.number > number }.map(\.event)
+    }
+}

@@ -1,0 +1,274 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import YingjiCore
+
+/// `/api/v1/incidents…` and `/api/v1/obligations`: report, follow up, move, fulfil, read.
+struct IncidentRoutes {
+    let server: Server
+
+    func add(to router: Router<YingjiRequestContext>) {
+        let api = router.group("api/v1")
+        api.post("incidents", use: create)
+        api.get("incidents", use: list)
+        api.get("incidents/:id", use: detail)
+        api.get("incidents/:id/reports", use: reports)
+        api.post("incidents/:id/reports", use: addReport)
+        api.post("incidents/:id/transitions", use: transition)
+        api.get("incidents/:id/obligations", use: incidentObligations)
+        api.post("incidents/:id/obligations/:obligationID/fulfilment", use: fulfil)
+        api.get("incidents/:id/timeline", use: timeline)
+        api.get("obligations", use: obligations)
+    }
+
+    // MARK: writes
+
+    @Sendable func create(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let write = try await IdempotentWrite(request, context: context)
+        let body = try JSONBody(write.body, allowed: ["jurisdiction", "knownAt", "occurredAt", "category", "figures", "fields"])
+        let jurisdiction = try body.requiredString("jurisdiction")
+        let draft = try Self.draft(.initial, body)
+        let knownAt = try body.time("knownAt")
+        return try await write.run(status: .created, repository: server.store.incidents, now: server.clock.now(), render: render,
+                                   headers: { incident in [.location: "/api/v1/incidents/\(incident.id)"] }) { answer in
+            let incident = try await server.incidents.report(jurisdiction: jurisdiction, draft, knownAt: knownAt, actor: actor, answer: answer)
+            await server.events.publish("incident.created", IncidentView.summary(incident))
+            return incident
+        }
+    }
+
+    @Sendable func addReport(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id = try context.parameters.require("id")
+        let write = try await IdempotentWrite(request, context: context)
+        let body = try JSONBody(write.body, allowed: ["kind", "version", "occurredAt", "category", "figures", "fields"])
+        let kindName = try body.requiredString("kind")
+        guard let kind = ReportKind(rawValue: kindName), kind != .initial else {
+            throw APIError(.unprocessableContent, "report.kind", "kind 须为 followUp（续报）或 late（补报）；初报请用 POST /api/v1/incidents", field: "kind")
+        }
+        let version = try Self.version(body)
+        let draft = try Self.draft(kind, body)
+        return try await write.run(status: .created, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
+            try await changed(try await server.incidents.addReport(id, draft, expectedVersion: version, actor: actor, answer: answer))
+        }
+    }
+
+    @Sendable func transition(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id = try context.parameters.require("id")
+        let write = try await IdempotentWrite(request, context: context)
+        let body = try JSONBody(write.body, allowed: Set(Self.transitionFields.values.flatMap { $0 }).union(["action", "version"]))
+        let command = try Self.command(body)
+        let version = try Self.version(body)
+        return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
+            try await changed(try await server.incidents.apply(id, command, expectedVersion: version, actor: actor, answer: answer))
+        }
+    }
+
+    @Sendable func fulfil(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id = try context.parameters.require("id")
+        let obligationID = try context.parameters.require("obligationID")
+        let write = try await IdempotentWrite(request, context: context)
+        let body = try JSONBody(write.body, allowed: ["channel", "reference", "version"])
+        let channelName = try body.requiredString("channel")
+        guard let channel = Channel(rawValue: channelName) else {
+            throw APIError(.unprocessableContent, "obligation.channel", "channel 须为 \(Channel.allCases.map(\.rawValue).joined(separator: "、")) 之一", field: "channel")
+        }
+        let reference = try body.requiredString("reference")
+        guard reference.count <= 4000 else {
+            throw APIError(.unprocessableContent, "obligation.reference_too_long", "凭据最多 4000 个字符", field: "reference")
+        }
+        let version = try Self.version(body)
+        return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
+            try await changed(try await server.incidents.fulfil(id, obligation: obligationID, channel: channel, reference: reference,
+                                                                expectedVersion: version, actor: actor, answer: answer))
+        }
+    }
+
+    // MARK: reads
+
+    @Sendable func list(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let query = try Self.query(request.uri.queryParameters)
+        let found = try await server.store.incidents.incidents(query)
+        return JSONResponse.make(.ok, ["items": .array(found.map(IncidentView.summary)), "limit": .int(Int64(query.limit)), "offset": .int(Int64(query.offset))])
+    }
+
+    @Sendable func detail(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        JSONResponse.make(.ok, render(try await incident(context)))
+    }
+
+    @Sendable func reports(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let incident = try await incident(context)
+        let reports = (try? JSONDecoder().decode(JSONValue.self, from: Self.encoder.encode(incident.reports))) ?? .array([])
+        return JSONResponse.make(.ok, ["items": reports])
+    }
+
+    @Sendable func incidentObligations(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let incident = try await incident(context)
+        return JSONResponse.make(.ok, ["items": .array(incident.obligations.map { IncidentView.obligation($0, incident: incident) })])
+    }
+
+    @Sendable func timeline(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let incident = try await incident(context)
+        let entries = try await server.store.incidents.timeline(incidentID: incident.id)
+        return JSONResponse.make(.ok, ["items": .array(entries.map(IncidentView.entry))])
+    }
+
+    /// Obligations across incidents, optionally by status (`?status=overdue`), earliest due first.
+    @Sendable func obligations(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        try Self.rejectUnknown(parameters, allowed: ["status", "jurisdiction", "limit"])
+        var status: ObligationStatus?
+        if let raw = parameters["status"] {
+            guard let parsed = ObligationStatus(rawValue: String(raw)) else {
+                throw APIError(.badRequest, "query.status", "status 须为 \(ObligationStatus.allCases.map(\.rawValue).joined(separator: "、")) 之一", field: "status")
+            }
+            status = parsed
+        }
+        let limit = try Self.limit(parameters)
+        var query = IncidentQuery(openOnly: status == .pending || status == .overdue, overdueOnly: status == .overdue, limit: Int.max)
+        if let jurisdiction = parameters["jurisdiction"] { query.jurisdictions = [String(jurisdiction)] }
+        let rows = try await server.store.incidents.incidents(query).flatMap { incident in
+            incident.obligations.filter { status == nil || $0.status == status }.map { (incident, $0) }
+        }.sorted { ($0.1.dueAt ?? .distantFuture, $0.1.id) < ($1.1.dueAt ?? .distantFuture, $1.1.id) }
+        return JSONResponse.make(.ok, ["items": .array(rows.prefix(limit).map { IncidentView.obligation($0.1, incident: $0.0) })])
+    }
+
+    // MARK: helpers
+
+    private func render(_ incident: Incident) -> JSONValue {
+        IncidentView.detail(incident, plan: server.catalog.plan(forJurisdiction: incident.jurisdiction))
+    }
+
+    private func changed(_ incident: Incident) async -> Incident {
+        await server.events.publish("incident.changed", IncidentView.summary(incident))
+        return incident
+    }
+
+    private func incident(_ context: YingjiRequestContext) async throws -> Incident {
+        try await server.incidents.incident(try context.parameters.require("id"))
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        return encoder
+    }()
+
+    static let figureNames = Set(Metric.allCases.map(\.rawValue))
+
+    /// The fields each transition takes besides `action` and `version`.
+    static let transitionFields: [String: Set<String>] = [
+        "verify": ["note"],
+        "startResponse": ["level", "decidedBy", "signedBy", "precondition"],
+        "changeLevel": ["level", "reason", "signedBy"],
+        "handOverCommand": ["to", "handedOverBy", "receivedBy"],
+        "suspendRescue": ["reason"],
+        "resumeRescue": ["note"],
+        "confirmCondition": ["conditionID"],
+        "endOnSiteWork": [],
+        "endResponse": ["endedBy"],
+        "closeWithoutResponse": ["reason"],
+        "beginAftermath": [],
+        "recordEvaluation": ["summary"],
+        "archive": [],
+    ]
+
+    static func command(_ body: JSONBody) throws -> LifecycleCommand {
+        let action = try body.requiredString("action")
+        guard let allowed = transitionFields[action] else {
+            throw APIError(.unprocessableContent, "transition.unknown_action", "未知操作「\(action)」，可选：\(transitionFields.keys.sorted().joined(separator: "、"))", field: "action")
+        }
+        if let extra = body.fields.keys.sorted().first(where: { !allowed.contains($0) && $0 != "action" && $0 != "version" }) {
+            throw APIError(.unprocessableContent, "body.unknown_field", "操作 \(action) 不接受字段「\(extra)」", field: extra)
+        }
+        let level = { () throws -> Int in
+            let value = try body.requiredInt("level")
+            guard (1...4).contains(value) else { throw APIError(.unprocessableContent, "response.unknown_level", "level 须为 1–4", field: "level") }
+            return Int(value)
+        }
+        switch action {
+        case "verify": return .verify(note: try body.string("note"))
+        case "startResponse":
+            return .startResponse(level: try level(), decidedBy: try body.requiredString("decidedBy"), signedBy: try body.requiredString("signedBy"),
+                                  precondition: try body.string("precondition"))
+        case "changeLevel": return .changeLevel(level: try level(), reason: try body.requiredString("reason"), signedBy: try body.requiredString("signedBy"))
+        case "handOverCommand":
+            return .handOverCommand(to: try body.requiredString("to"), handedOverBy: try body.requiredString("handedOverBy"), receivedBy: try body.requiredString("receivedBy"))
+        case "suspendRescue": return .suspendRescue(reason: try body.requiredString("reason"))
+        case "resumeRescue": return .resumeRescue(note: try body.string("note"))
+        case "confirmCondition": return .confirmCondition(id: try body.requiredString("conditionID"))
+        case "endOnSiteWork": return .endOnSiteWork
+        case "endResponse": return .endResponse(endedBy: try body.requiredString("endedBy"))
+        case "closeWithoutResponse": return .closeWithoutResponse(reason: try body.requiredString("reason"))
+        case "beginAftermath": return .beginAftermath
+        case "recordEvaluation": return .recordEvaluation(summary: try body.requiredString("summary"))
+        default: return .archive
+        }
+    }
+
+    /// Every update names the version it was based on; a stale one is 409.
+    static func version(_ body: JSONBody) throws -> Int {
+        let value = try body.requiredInt("version")
+        guard value >= 1 && value <= Int64(Int32.max) else {
+            throw APIError(.unprocessableContent, "body.invalid_version", "version 须为正整数", field: "version")
+        }
+        return Int(value)
+    }
+
+    static func draft(_ kind: ReportKind, _ body: JSONBody) throws -> ReportDraft {
+        var figures: [Metric: Int64] = [:]
+        if let given = try body.object("figures", allowed: figureNames) {
+            for metric in Metric.allCases {
+                if let value = try given.int(metric.rawValue) { figures[metric] = value }
+            }
+        }
+        let fields = try body.stringMap("fields")
+        if let long = fields.first(where: { $0.value.count > 8000 }) {
+            throw APIError(.unprocessableContent, "report.field_too_long", "「\(long.key)」最多 8000 个字符", field: "fields.\(long.key)")
+        }
+        return ReportDraft(kind: kind, fields: fields, figures: figures, category: try body.string("category"), occurredAt: try body.time("occurredAt"))
+    }
+
+    static func query(_ parameters: Parameters) throws -> IncidentQuery {
+        try rejectUnknown(parameters, allowed: ["status", "grade", "jurisdiction", "overdue", "limit", "offset"])
+        var query = IncidentQuery(limit: try limit(parameters))
+        if let raw = parameters["status"] {
+            guard let status = IncidentStatus(rawValue: String(raw)) else {
+                throw APIError(.badRequest, "query.status", "status 须为 \(IncidentStatus.allCases.map(\.rawValue).joined(separator: "、")) 之一", field: "status")
+            }
+            query.status = status
+        }
+        if let raw = parameters["grade"] {
+            guard let grade = Int(raw), (1...4).contains(grade) else { throw APIError(.badRequest, "query.grade", "grade 须为 1–4", field: "grade") }
+            query.grade = grade
+        }
+        if let raw = parameters["jurisdiction"] { query.jurisdictions = [String(raw)] }
+        if let raw = parameters["overdue"] {
+            guard raw == "true" || raw == "false" else { throw APIError(.badRequest, "query.overdue", "overdue 须为 true 或 false", field: "overdue") }
+            query.overdueOnly = raw == "true"
+        }
+        if let raw = parameters["offset"] {
+            guard let offset = Int(raw), offset >= 0, offset <= 1_000_000 else { throw APIError(.badRequest, "query.offset", "offset 须为 0–1000000 的整数", field: "offset") }
+            query.offset = offset
+        }
+        return query
+    }
+
+    static func limit(_ parameters: Parameters) throws -> Int {
+        guard let raw = parameters["limit"] else { return 50 }
+        guard let limit = Int(raw), (1...500).contains(limit) else { throw APIError(.badRequest, "query.limit", "limit 须为 1–500 的整数", field: "limit") }
+        return limit
+    }
+
+    static func rejectUnknown(_ parameters: Parameters, allowed: Set<String>) throws {
+        if let unknown = parameters.map({ String($0.key) }).sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError(.badRequest, "query.unknown_parameter", "未知查询参数「\(unknown)」，可用：\(allowed.sorted().joined(separator: "、"))", field: unknown)
+        }
+    }
+}

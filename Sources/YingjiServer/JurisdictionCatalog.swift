@@ -1,0 +1,71 @@
+import Foundation
+import YingjiCore
+import YingjiPlans
+
+/// The jurisdictions served and the plan bound to each, loaded once at start-up and kept in
+/// memory: every report asks for its plan, so this must not touch the disk or the database.
+public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
+    private let library: PlanLibrary
+    private let repository: JurisdictionRepository
+    private let lock = NSLock()
+    private var byID: [String: RegisteredJurisdiction] = [:]
+    private var plans: [String: Plan] = [:]
+
+    public init(library: PlanLibrary, repository: JurisdictionRepository) {
+        self.library = library
+        self.repository = repository
+    }
+
+    /// Reads the stored jurisdictions and loads their plans; a plan that fails to load stops start-up.
+    public func load() async throws {
+        for jurisdiction in try await repository.jurisdictions() {
+            let plan = try plan(id: jurisdiction.planID)
+            lock.withLock {
+                byID[jurisdiction.id] = jurisdiction
+                plans[plan.id] = plan
+            }
+        }
+    }
+
+    public func plan(forJurisdiction jurisdiction: String) -> Plan? {
+        lock.withLock { byID[jurisdiction].flatMap { plans[$0.planID] } }
+    }
+
+    public func plan(id: String) throws -> Plan {
+        if let cached = lock.withLock({ plans[id] }) { return cached }
+        let plan = try library.load(id)
+        lock.withLock { plans[id] = plan }
+        return plan
+    }
+
+    public var jurisdictions: [RegisteredJurisdiction] {
+        lock.withLock { byID.values.sorted { $0.id < $1.id } }
+    }
+
+    public func jurisdiction(_ id: String) -> RegisteredJurisdiction? { lock.withLock { byID[id] } }
+
+    /// The plan files available to bind (`kunyu`, `bachu` …).
+    public func availablePlanIDs() -> [String] { (try? library.planIDs()) ?? [] }
+
+    /// Stores a new jurisdiction after checking its plan loads and its parent exists.
+    public func register(_ jurisdiction: RegisteredJurisdiction) async throws {
+        guard jurisdiction.id.range(of: #"^[a-z0-9][a-z0-9-]{0,62}$"#, options: .regularExpression) != nil else {
+            throw IncidentError(.invalid, "jurisdiction.invalid_id", "辖区标识须为小写字母、数字或连字符（最多 63 个字符）", field: "id")
+        }
+        guard !jurisdiction.name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw IncidentError(.invalid, "jurisdiction.missing_name", "须填写辖区名称", field: "name")
+        }
+        if let parent = jurisdiction.parentID, self.jurisdiction(parent) == nil {
+            throw IncidentError(.invalid, "jurisdiction.unknown_parent", "上级辖区「\(parent)」不存在", field: "parentID")
+        }
+        let available = availablePlanIDs()
+        guard available.contains(jurisdiction.planID), let plan = try? self.plan(id: jurisdiction.planID) else {
+            throw IncidentError(.invalid, "jurisdiction.unknown_plan", "没有预案「\(jurisdiction.planID)」，可选：\(available.joined(separator: "、"))", field: "planID")
+        }
+        try await repository.insert(jurisdiction)
+        lock.withLock {
+            byID[jurisdiction.id] = jurisdiction
+            plans[plan.id] = plan
+        }
+    }
+}

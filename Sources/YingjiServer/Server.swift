@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import YingjiCore
+import YingjiPlans
+import YingjiStore
+
+/// Everything a running server holds: the store, the plans bound to jurisdictions, the incident
+/// use cases, the event bus and the metrics.
+public final class Server: Sendable {
+    /// Largest request body accepted; more is refused with 413 before it is read.
+    public static let maxBodyBytes = 64 * 1024
+
+    public let store: Store
+    public let catalog: JurisdictionCatalog
+    public let incidents: IncidentService
+    public let events: EventBus
+    public let metrics: ServerMetrics
+    public let clock: WallClock
+    let logger: Logger
+
+    public init(store: Store, library: PlanLibrary, clock: WallClock = SystemClock(), ids: IDGenerator = RandomIDGenerator(),
+                logger: Logger = Logger(label: "yingji")) async throws {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        catalog = JurisdictionCatalog(library: library, repository: store.jurisdictions)
+        try await catalog.load()
+        incidents = IncidentService(repository: store.incidents, plans: catalog, clock: clock, ids: ids, hasher: SHA256ChainHasher())
+        events = EventBus()
+        metrics = ServerMetrics()
+    }
+
+    /// The router with every route and middleware; used by `application` and by the tests.
+    public func router() -> Router<YingjiRequestContext> {
+        let router = Router(context: YingjiRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ActorMiddleware())
+        SystemRoutes(server: self).add(to: router)
+        IncidentRoutes(server: self).add(to: router)
+        EventRoutes(events: events).add(to: router)
+        return router
+    }
+
+    /// The application: HTTP server plus the overdue sweeper, shut down gracefully on SIGTERM/SIGINT
+    /// when run as a service.
+    public func application(host: String, port: Int, sweepInterval: Duration = .seconds(1),
+                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var app = Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "yingji"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+        app.addServices(OverdueSweeper(server: self, interval: sweepInterval))
+        return app
+    }
+
+    /// Runs one sweep: marks what fell due, publishes what changed. Also used by tests with a fixed clock.
+    @discardableResult
+    public func sweep() async throws -> [SweptIncident] {
+        let changed = try await incidents.sweepOverdue()
+        for swept in changed {
+            for obligation in swept.newlyOverdue {
+                await events.publish("obligation.overdue", IncidentView.obligation(obligation, incident: swept.incident))
+            }
+            await events.publish("incident.changed", IncidentView.summary(swept.incident))
+        }
+        return changed
+    }
+}
+
+/// Marks obligations overdue as their time comes and keeps event streams alive. On graceful
+/// shutdown it ends the event streams so open connections close and the server can stop.
+struct OverdueSweeper: Service {
+    let server: Server
+    let interval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var beats = 0
+            while !Task.isCancelled {
+                do {
+                    try await server.sweep()
+                } catch {
+                    server.logger.error("overdue sweep failed", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                beats += 1
+                if beats % 15 == 0 { await server.events.heartbeat() }
+                try? await Task.sleep(for: interval)
+            }
+        }
+        await server.events.finishAll()
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import YingjiCore
+
+/// `/health`, `/metrics` and the jurisdictions served.
+struct SystemRoutes {
+    let server: Server
+
+    func add(to router: Router<YingjiRequestContext>) {
+        router.get("health", use: health)
+        router.get("metrics", use: metrics)
+        router.get("api/v1/jurisdictions", use: jurisdictions)
+        router.post("api/v1/jurisdictions", use: addJurisdiction)
+    }
+
+    /// Alive and the database answers; 503 when it does not.
+    @Sendable func health(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        do {
+            _ = try await server.store.incidents.openCounts()
+            return JSONResponse.make(.ok, ["status": "ok", "database": .string(server.store.engine.rawValue)])
+        } catch {
+            context.logger.error("health check failed", metadata: ["error": "\(String(reflecting: error))"])
+            return JSONResponse.make(.serviceUnavailable, ["status": "unavailable", "database": .string(server.store.engine.rawValue)])
+        }
+    }
+
+    @Sendable func metrics(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let text = try await server.metrics.exposition(store: server.store, events: server.events)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    @Sendable func jurisdictions(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let items = server.catalog.jurisdictions.map { IncidentView.jurisdiction($0, plan: server.catalog.plan(forJurisdiction: $0.id)) }
+        return JSONResponse.make(.ok, ["items": .array(items), "plans": .array(server.catalog.availablePlanIDs().map(JSONValue.string))])
+    }
+
+    @Sendable func addJurisdiction(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        _ = try context.requireActor()
+        let write = try await IdempotentWrite(request, context: context)
+        let body = try JSONBody(write.body, allowed: ["id", "name", "parentID", "planID"])
+        let jurisdiction = RegisteredJurisdiction(id: try body.requiredString("id"), name: try body.requiredString("name"),
+                                                  parentID: try body.string("parentID"), planID: try body.requiredString("planID"))
+        try await server.catalog.register(jurisdiction)
+        return JSONResponse.make(.created, IncidentView.jurisdiction(jurisdiction, plan: server.catalog.plan(forJurisdiction: jurisdiction.id)),
+                                 headers: [.location: "/api/v1/jurisdictions/\(jurisdiction.id)"])
+    }
+}
+
+/// `GET /api/v1/events`: server-sent events for boards, resumable with `Last-Event-ID`.
+struct EventRoutes {
+    let events: EventBus
+
+    func add(to router: Router<YingjiRequestContext>) {
+        router.get("api/v1/events", use: stream)
+    }
+
+    @Sendable func stream(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let lastEventID = request.headers[.lastEventID] ?? request.uri.queryParameters["lastEventId"].map(String.init)
+        let (id, missed, stream) = await events.subscribe(lastEventID: lastEventID)
+        let events = self.events
+        var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            defer { Task { await events.unsubscribe(id) } }
+            try await writer.write(ByteBuffer(string: "retry: 2000\n: 已连接\n\n"))
+            for event in missed { try await writer.write(ByteBuffer(string: event.frame)) }
+            for await event in stream {
+                try await writer.write(ByteBuffer(string: event.name.isEmpty ? ": keep-alive\n\n" : event.frame))
+            }
+            try await writer.finish(nil)
+        })
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import YingjiCore
+import YingjiPlans
+import YingjiServer
+import YingjiStore
+
+/// `yingji serve` — the incident server. SQLite file by default; PostgreSQL when `DATABASE_URL` is set.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "启动事故指挥服务（JSON API、事件流、逾期提醒）。设置 DATABASE_URL=postgres://… 时使用 PostgreSQL。"
+    )
+
+    @Option(name: .long, help: "监听地址。") var host = "127.0.0.1"
+    @Option(name: .long, help: "监听端口（0 表示任选空闲端口）。") var port = 8080
+    @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
+    @Flag(name: .long, help: "空数据库时创建三个示例辖区（昆玉、巴楚、拉萨）和一起示例事故。") var demo = false
+
+    func run() async throws {
+        guard (0...65535).contains(port) else { throw CLIError("--port：端口须在 0–65535 之间") }
+        var logger = Logger(label: "yingji")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let library = try PlanLoading.library()
+        let store: Store
+        do {
+            store = try await Store.open(sqlitePath: db)
+        } catch {
+            throw CLIError("--db：无法打开数据库：\(String(reflecting: error))")
+        }
+        do {
+            let server = try await Server(store: store, library: library, logger: logger)
+            if demo, try await Demo.seed(server) {
+                FileHandle.standardOutput.write(Data("已创建示例数据：辖区 kunyu、bachu、lhasa 和一起示例事故\n".utf8))
+            }
+            let engine = store.engine == .postgres ? "PostgreSQL" : "SQLite（\(db)）"
+            let app = server.application(host: host, port: port) { bound in
+                // Written straight to the file descriptor so scripts reading a pipe see it at once.
+                FileHandle.standardOutput.write(Data("应急指挥服务已启动：http://\(host):\(bound)/api/v1/incidents  （数据库：\(engine)，Ctrl-C 停止）\n".utf8))
+            }
+            try await app.runService()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+}
