@@ -9,7 +9,7 @@ public struct ServerEvent: Sendable, Equatable {
     public let data: JSONValue
 
     /// The text/event-stream frame.
-    var frame: String {
+    public var frame: String {
         "id: \(id)\nevent: \(name)\ndata: \(String(decoding: data.canonicalData, as: UTF8.self))\n\n"
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import YingjiCore
 
 /// `/health`, `/metrics` and the jurisdictions served.
@@ -66,8 +67,13 @@ struct EventRoutes {
             defer { Task { await events.unsubscribe(id) } }
             try await writer.write(ByteBuffer(string: "retry: 2000\n: 已连接\n\n"))
             for event in missed { try await writer.write(ByteBuffer(string: event.frame)) }
-            for await event in stream {
-                try await writer.write(ByteBuffer(string: event.name.isEmpty ? ": keep-alive\n\n" : event.frame))
+            // On graceful shutdown the stream ends, so the server does not wait on open boards.
+            try await withGracefulShutdownHandler {
+                for await event in stream {
+                    try await writer.write(ByteBuffer(string: event.name.isEmpty ? ": keep-alive\n\n" : event.frame))
+                }
+            } onGracefulShutdown: {
+                Task { await events.unsubscribe(id) }
             }
             try await writer.finish(nil)
         })

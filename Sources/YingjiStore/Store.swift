@@ -33,9 +33,26 @@ public final class Store: Sendable {
         }
     }
 
-    public static func open(postgresURL: String, logger: Logger = Logger(label: "yingji.store")) async throws -> Store {
+    /// With `schema`, the tables live in that PostgreSQL schema (created if missing): several
+    /// installations, or isolated tests, can share one database.
+    public static func open(postgresURL: String, schema: String? = nil, logger: Logger = Logger(label: "yingji.store")) async throws -> Store {
         let configuration = try SQLPostgresConfiguration(url: postgresURL)
-        return try await prepare(engine: .postgres, setup: []) {
+        var setup: [String] = []
+        if let schema {
+            guard schema.range(of: #"^[a-z_][a-z0-9_]{0,62}$"#, options: .regularExpression) != nil else {
+                throw StoreError.invalidSchema(schema)
+            }
+            let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 0, logger: logger)
+            do {
+                try await connection.sql().raw("CREATE SCHEMA IF NOT EXISTS \(unsafeRaw: schema)").run()
+                try await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            setup.append("SET search_path TO \(schema)")
+        }
+        return try await prepare(engine: .postgres, setup: setup) {
             let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 1, logger: logger)
             return (connection.sql(), { try await connection.close() })
         }
@@ -91,5 +108,15 @@ public final class Store: Sendable {
             if let found = Timeline.verify(try await incidents.timeline(incidentID: id), hasher: hasher) { breaks.append(found) }
         }
         return breaks
+    }
+}
+
+public enum StoreError: Error, CustomStringConvertible {
+    case invalidSchema(String)
+
+    public var description: String {
+        switch self {
+        case .invalidSchema(let name): return "PostgreSQL schema 名称无效：\(name)（须为小写字母、数字、下划线）"
+        }
     }
 }

@@ -120,7 +120,53 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let second = try await Store.open(path: path)
         #expect(try await second.incidents.incident(id: opened.id)?.id == opened.id)
         let versions = try await second.incidents.database.raw("SELECT version FROM yingji_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
-        #expect(versions == [1, 2])
+        #expect(versions == [1, 2, 3])
         try await second.close()
+    }
+
+    /// Writes that arrive together are committed together; one that fails (stale version, taken
+    /// idempotency key) is undone alone and the rest of its group stands.
+    @Test(arguments: Engines.all) func groupCommitKeepsEachWriteAllOrNothing(_ engine: SQLEngine) async throws {
+        let store = try await Engines.open(engine)
+        let service = try service(store)
+        let base = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        let key = "group-\(UUID().uuidString)"
+        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    do {
+                        switch index % 3 {
+                        case 0:
+                            _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "w\(index)")
+                            return "inserted"
+                        case 1:
+                            // Everyone claims the same key: exactly one may store it.
+                            let record = IdempotencyRecord(key: key, requestHash: "h", status: 201, body: Data("{}".utf8), createdAt: t0)
+                            _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "k\(index)", answer: { _ in record })
+                            return "claimed"
+                        default:
+                            // Everyone verifies version 1 of the same incident: exactly one wins.
+                            _ = try await service.apply(base.id, .verify(note: "\(index)"), expectedVersion: 1, actor: "v\(index)")
+                            return "verified"
+                        }
+                    } catch let error as IncidentError {
+                        return error.code
+                    }
+                }
+            }
+            return try await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+        }
+        #expect(outcomes["inserted"] == 10)
+        #expect(outcomes["claimed"] == 1)
+        #expect(outcomes["idempotency.key_taken"] == 9)
+        #expect(outcomes["verified"] == 1)
+        #expect((outcomes["incident.version_conflict"] ?? 0) + (outcomes["lifecycle.illegal_move"] ?? 0) == 9)
+        let stored = try await store.incidents.incidents(IncidentQuery(limit: 10_000)).filter { $0.createdAt == t0 && $0.reports.first?.actor.hasPrefix("k") == true }
+        #expect(stored.count == 1)
+        let verified = try await store.incidents.incident(id: base.id)
+        #expect(verified?.version == 2)
+        #expect(try await store.incidents.timeline(incidentID: base.id).filter { $0.kind == "incident.verified" }.count == 1)
+        #expect(try await store.verifyTimelines(incidentID: base.id).isEmpty)
+        try await store.close()
     }
 }

@@ -1,0 +1,135 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import YingjiCore
+import YingjiPlans
+import YingjiServer
+import YingjiStore
+
+/// Which engines the API tests run on: SQLite always, PostgreSQL too when `DATABASE_URL` is set (CI).
+enum Engine: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite, postgres
+    var description: String { rawValue }
+
+    static var all: [Engine] {
+        (ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty ? [.sqlite] : [.sqlite, .postgres]
+    }
+
+    /// A fresh, empty store: a new SQLite file, or a new PostgreSQL schema.
+    func openStore() async throws -> Store {
+        switch self {
+        case .sqlite:
+            return try await Store.open(path: FileManager.default.temporaryDirectory.appendingPathComponent("yingji-api-\(UUID().uuidString).sqlite").path)
+        case .postgres:
+            let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            do {
+                return try await Store.open(postgresURL: ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "", schema: schema)
+            } catch {
+                Issue.record("PostgreSQL store did not open: \(String(reflecting: error))")
+                throw error
+            }
+        }
+    }
+}
+
+/// A clock the test moves by hand.
+final class TestClock: WallClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var instant: Date
+    init(_ instant: Date) { self.instant = instant }
+    func now() -> Date { lock.withLock { instant } }
+    func set(_ date: Date) { lock.withLock { instant = date } }
+}
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let planLibrary = PlanLibrary(directory: repositoryRoot.appendingPathComponent("plans"))
+
+/// 2026-03-01 02:10 +08:00, and minutes after it.
+let t0 = Timestamp.parse("2026-03-01T02:10:00+08:00")!
+func at(_ minutes: Double) -> Date { t0.addingTimeInterval(minutes * 60) }
+
+/// A server on a fresh store with the three seed jurisdictions, at a clock the test controls.
+struct TestServer {
+    let server: Server
+    let clock: TestClock
+
+    static func start(_ engine: Engine, clock: TestClock = TestClock(t0)) async throws -> TestServer {
+        let store = try await engine.openStore()
+        do {
+            let server = try await Server(store: store, library: planLibrary, clock: clock)
+            for jurisdiction in Demo.jurisdictions { try await server.catalog.register(jurisdiction) }
+            return TestServer(server: server, clock: clock)
+        } catch {
+            Issue.record("test server did not start: \(String(reflecting: error))")
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// Runs `body` against the router (no sockets), then closes the store.
+    func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = Application(router: server.router())
+        do {
+            try await app.test(.router, body)
+        } catch {
+            try? await server.store.close()
+            throw error
+        }
+        try await server.store.close()
+    }
+}
+
+/// Headers for a write by `actor` (percent-encoded, as browsers and curl send non-ASCII).
+func headers(actor: String? = "值班员张三", key: String? = nil) -> HTTPFields {
+    var fields = HTTPFields()
+    fields[.contentType] = "application/json"
+    if let actor { fields[HTTPField.Name("X-Actor")!] = actor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) }
+    if let key { fields[HTTPField.Name("Idempotency-Key")!] = key }
+    return fields
+}
+
+func json(_ value: Any) -> ByteBuffer {
+    ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]))
+}
+
+/// The body of a response as a JSON object.
+func object(_ response: TestResponse) throws -> [String: Any] {
+    let parsed = try JSONSerialization.jsonObject(with: Data(buffer: response.body))
+    return try #require(parsed as? [String: Any], "not a JSON object: \(String(buffer: response.body))")
+}
+
+func errorField(_ response: TestResponse) throws -> (code: String?, field: String?, message: String?) {
+    let error = try object(response)["error"] as? [String: Any]
+    return (error?["code"] as? String, error?["field"] as? String, error?["message"] as? String)
+}
+
+/// A complete 初报 for Kunyu, with every field its plan (5.1.2) requires.
+func kunyuReport(deaths: Int = 3, directLoss: Int = 0, knownAt: Date = t0, extra: [String: Any] = [:]) -> [String: Any] {
+    var body: [String: Any] = [
+        "jurisdiction": "kunyu",
+        "knownAt": Timestamp.format(knownAt),
+        "occurredAt": Timestamp.format(knownAt.addingTimeInterval(-600)),
+        "category": "火灾",
+        "figures": ["deaths": deaths, "missing": 0, "seriousInjuries": 1, "directLoss": directLoss],
+        "fields": [
+            "unit": "昆玉市某化工有限公司", "place": "工业园区 3 号罐区", "course": "检修时闪爆起火", "scope": "罐区",
+            "rescueStatus": "消防队灭火中", "trend": "可控", "measures": "切断进料，疏散 200 人",
+        ],
+    ]
+    body.merge(extra) { _, new in new }
+    return body
+}
+
+/// Creates an incident and returns its detail.
+@discardableResult
+func create(_ client: some TestClientProtocol, _ body: [String: Any] = kunyuReport()) async throws -> [String: Any] {
+    let response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(), body: json(body))
+    #expect(response.status == .created, "\(String(buffer: response.body))")
+    return try object(response)
+}
+
+func transition(_ client: some TestClientProtocol, _ id: String, _ body: [String: Any], actor: String = "值班员张三") async throws -> TestResponse {
+    try await client.execute(uri: "/api/v1/incidents/\(id)/transitions", method: .post, headers: headers(actor: actor), body: json(body))
+}

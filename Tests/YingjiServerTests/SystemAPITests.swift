@@ -1,0 +1,143 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import YingjiCore
+import YingjiServer
+
+@Suite struct SystemAPITests {
+    @Test(arguments: Engine.all) func healthAndMetricsReportTheStore(_ engine: Engine) async throws {
+        let clock = TestClock(t0)
+        let running = try await TestServer.start(engine, clock: clock)
+        try await running.test { client in
+            var response = try await client.execute(uri: "/health", method: .get)
+            #expect(response.status == .ok)
+            #expect(try object(response)["database"] as? String == engine.rawValue)
+            try await create(client)
+            clock.set(at(61))
+            try await running.server.sweep()
+            response = try await client.execute(uri: "/metrics", method: .get)
+            let text = String(buffer: response.body)
+            #expect(text.contains("yingji_open_incidents 1"))
+            #expect(text.contains("yingji_overdue_obligations 1"))
+            #expect(text.contains(#"yingji_http_requests_total{method="POST",route="/api/v1/incidents",status="201"} 1"#))
+            #expect(text.contains("yingji_http_request_duration_seconds_bucket"))
+        }
+    }
+
+    @Test func jurisdictionsAreListedAndNewOnesChecked() async throws {
+        try await TestServer.start(.sqlite).test { client in
+            let listed = try object(try await client.execute(uri: "/api/v1/jurisdictions", method: .get))
+            #expect((listed["items"] as? [[String: Any]])?.map { $0["id"] as? String } == ["bachu", "kunyu", "lhasa"])
+            #expect((listed["items"] as? [[String: Any]])?.first?["planName"] as? String != nil)
+            var response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(),
+                                                    body: json(["id": "kunyu-tc1", "name": "第一团场", "parentID": "kunyu", "planID": "kunyu"]))
+            #expect(response.status == .created)
+            response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(),
+                                                body: json(["id": "x", "name": "某地", "planID": "../../etc/passwd"]))
+            #expect(response.status == .unprocessableContent)
+            #expect(try errorField(response).field == "planID")
+            response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(),
+                                                body: json(["id": "kunyu", "name": "重复", "planID": "kunyu"]))
+            #expect(response.status == .conflict)
+            // The new jurisdiction takes reports under its plan.
+            response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(), body: json(kunyuReport(extra: ["jurisdiction": "kunyu-tc1"])))
+            #expect(response.status == .created)
+        }
+    }
+
+    @Test func demoSeedsAnEmptyDatabaseOnly() async throws {
+        let store = try await Engine.sqlite.openStore()
+        let server = try await Server(store: store, library: planLibrary, clock: TestClock(t0))
+        #expect(try await Demo.seed(server))
+        #expect(server.catalog.jurisdictions.map(\.id) == ["bachu", "kunyu", "lhasa"])
+        let incidents = try await store.incidents.incidents(IncidentQuery())
+        #expect(incidents.count == 1)
+        #expect(incidents.first?.grade?.grade == 3)
+        #expect(try await Demo.seed(server) == false)
+        #expect(try await store.incidents.incidents(IncidentQuery()).count == 1)
+        try await store.close()
+    }
+
+    @Test func eventBusResumesFromLastEventIDOrAsksForAReload() async throws {
+        let bus = EventBus(boot: "b1")
+        await bus.publish("incident.created", ["id": "a"])
+        await bus.publish("incident.changed", ["id": "a"])
+        await bus.publish("incident.changed", ["id": "b"])
+        let resumed = await bus.subscribe(lastEventID: "b1-1")
+        #expect(resumed.missed.map(\.id) == ["b1-2", "b1-3"])
+        #expect(resumed.missed.map(\.name) == ["incident.changed", "incident.changed"])
+        #expect(await bus.subscribe(lastEventID: "b1-3").missed.isEmpty)
+        #expect(await bus.subscribe(lastEventID: "other-2").missed.map(\.name) == ["reset"])
+        #expect(await bus.subscribe(lastEventID: "b1-99").missed.map(\.name) == ["reset"])
+        #expect(await bus.subscribe(lastEventID: nil).missed.isEmpty)
+        // Live delivery to a subscriber.
+        await bus.publish("obligation.overdue", ["id": "o1"])
+        var iterator = resumed.stream.makeAsyncIterator()
+        let live = await iterator.next()
+        #expect(live?.id == "b1-4")
+        #expect(live?.frame == "id: b1-4\nevent: obligation.overdue\ndata: {\"id\":\"o1\"}\n\n")
+    }
+
+    /// Over a real socket: a board connected to /api/v1/events sees a new incident as it is reported.
+    @Test func eventStreamDeliversOverHTTP() async throws {
+        let running = try await TestServer.start(.sqlite)
+        let app = Application(router: running.server.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let reader = try SocketReader(port: port)
+            try reader.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+            let greeting = try reader.read(until: "已连接")
+            #expect(greeting.contains("200 OK"))
+            #expect(greeting.lowercased().contains("content-type: text/event-stream"))
+            let created = try await create(client)
+            let frame = try reader.read(until: "\n\n", after: "event: incident.created")
+            #expect(frame.contains(try #require(created["id"] as? String)))
+            reader.close()
+        }
+        try await running.server.store.close()
+    }
+}
+
+/// A blocking socket client for reading a streamed response as it arrives.
+final class SocketReader: @unchecked Sendable {
+    private let descriptor: Int32
+    private var received = ""
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let result = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard write(descriptor, bytes, bytes.count) == bytes.count else { throw POSIXError(.EIO) }
+    }
+
+    /// Reads until `marker` appears (after `after`, when given); returns what was read so far.
+    func read(until marker: String, after: String? = nil) throws -> String {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if let after, let start = received.range(of: after) {
+                if received[start.upperBound...].contains(marker) { return String(received[start.lowerBound...]) }
+            } else if after == nil, received.contains(marker) {
+                return received
+            }
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            guard count > 0 else { throw POSIXError(.ETIMEDOUT) }
+            received += String(decoding: buffer[0..<count], as: UTF8.self)
+        }
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+}
