@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 
 
 def free_port():
@@ -35,6 +36,7 @@ def report_body(marker):
     return json.dumps({
         "jurisdiction": "kunyu",
         "category": "火灾",
+        "occurredAt": (datetime.now(timezone(timedelta(hours=8))) - timedelta(minutes=10)).isoformat(timespec="seconds"),
         "figures": {"deaths": 1, "missing": 0, "seriousInjuries": 0, "directLoss": 0},
         "fields": {"unit": "耐久性测试单位", "place": "测试地点", "course": marker, "scope": "厂区",
                    "rescueStatus": "救援中", "trend": "可控", "measures": "已处置"},

@@ -56,6 +56,20 @@ struct ActorMiddleware: RouterMiddleware {
 /// anything unexpected is logged in full and answered 500 without details.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = YingjiRequestContext
+    /// Route patterns (`/api/v1/incidents/:id`) and their methods, to tell 405 from 404.
+    let routes: [(pattern: [Substring], method: HTTPRequest.Method)]
+
+    init(routes: [(path: String, method: HTTPRequest.Method)]) {
+        self.routes = routes.map { ($0.path.split(separator: "/"), $0.method) }
+    }
+
+    /// Methods the path answers to, when it matches a known route.
+    func allowedMethods(for path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/")
+        return routes.filter { route in
+            route.pattern.count == segments.count && zip(route.pattern, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+        }.map(\.method)
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -66,6 +80,9 @@ struct ErrorMiddleware: RouterMiddleware {
             throw APIError(error)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "body.too_large", "请求体超过 \(Server.maxBodyBytes / 1024) KiB 上限")
+        } catch let error as HTTPError where error.status == .notFound && !allowedMethods(for: request.uri.path).isEmpty {
+            let allowed = allowedMethods(for: request.uri.path).map(\.rawValue).joined(separator: ", ")
+            throw APIError(.methodNotAllowed, "http.405", "\(request.uri.path) 不支持 \(request.method.rawValue)，可用：\(allowed)", headers: [.allow: allowed])
         } catch let error as HTTPError {
             let message = error.status == .notFound ? "没有这个地址：\(request.uri.path)" : (error.body ?? error.status.reasonPhrase)
             throw APIError(error.status, "http.\(error.status.code)", message)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -36,13 +37,28 @@ public final class Server: Sendable {
     public func router() -> Router<YingjiRequestContext> {
         let router = Router(context: YingjiRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(routes: Self.routes))
         router.add(middleware: ActorMiddleware())
         SystemRoutes(server: self).add(to: router)
         IncidentRoutes(server: self).add(to: router)
         EventRoutes(events: events).add(to: router)
         return router
     }
+
+    /// Every route the server answers, for 405 answers (and kept in step with docs/openapi.yaml).
+    public static let routes: [(path: String, method: HTTPRequest.Method)] = [
+        ("/health", .get), ("/metrics", .get),
+        ("/api/v1/jurisdictions", .get), ("/api/v1/jurisdictions", .post),
+        ("/api/v1/incidents", .get), ("/api/v1/incidents", .post),
+        ("/api/v1/incidents/:id", .get),
+        ("/api/v1/incidents/:id/reports", .get), ("/api/v1/incidents/:id/reports", .post),
+        ("/api/v1/incidents/:id/transitions", .post),
+        ("/api/v1/incidents/:id/obligations", .get),
+        ("/api/v1/incidents/:id/obligations/:obligationID/fulfilment", .post),
+        ("/api/v1/incidents/:id/timeline", .get),
+        ("/api/v1/obligations", .get),
+        ("/api/v1/events", .get),
+    ]
 
     /// The application: HTTP server plus the overdue sweeper, shut down gracefully on SIGTERM/SIGINT
     /// when run as a service.

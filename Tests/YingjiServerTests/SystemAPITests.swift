@@ -141,3 +141,37 @@ final class SocketReader: @unchecked Sendable {
 
     func close() { _ = Glibc.close(descriptor) }
 }
+
+/// docs/openapi.yaml and the router describe the same routes, and a wrong method is 405.
+@Suite struct OpenAPIContractTests {
+    @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() throws {
+        let spec = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        var documented: Set<String> = []
+        var path: String?
+        for line in spec.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                path = String(line.dropFirst(2).dropLast())
+            } else if line.hasPrefix("components:") {
+                path = nil
+            } else if let current = path, let method = ["get", "post", "put", "patch", "delete"].first(where: { line.hasPrefix("    \($0):") }) {
+                documented.insert("\(method.uppercased()) \(current)")
+            }
+        }
+        let served = Set(Server.routes.map { route in
+            "\(route.method.rawValue) " + route.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.reduce("") { $0 + "/" + $1 }
+        })
+        #expect(documented == served)
+        #expect(served.count == 15)
+    }
+
+    @Test func wrongMethodOnAKnownPathIs405WithAllow() async throws {
+        try await TestServer.start(.sqlite).test { client in
+            let response = try await client.execute(uri: "/api/v1/incidents/abc", method: .delete)
+            #expect(response.status == .methodNotAllowed)
+            #expect(response.headers[.allow] == "GET")
+            #expect(try errorField(response).code == "http.405")
+            let unknown = try await client.execute(uri: "/api/v1/incidents/abc/nothing", method: .delete)
+            #expect(unknown.status == .notFound)
+        }
+    }
+}
