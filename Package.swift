@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "YingjiCore", "YingjiPlans", "YingjiStore", "YingjiServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "YingjiCoreTests", dependencies: ["YingjiCore", "YingjiPlans"]),

@@ -131,6 +131,7 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let service = try service(store)
         let base = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
         let key = "group-\(UUID().uuidString)"
+        let claimant = "k-\(UUID().uuidString)-"
         let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<30 {
                 group.addTask {
@@ -142,7 +143,7 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
                         case 1:
                             // Everyone claims the same key: exactly one may store it.
                             let record = IdempotencyRecord(key: key, requestHash: "h", status: 201, body: Data("{}".utf8), createdAt: t0)
-                            _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "k\(index)", answer: { _ in record })
+                            _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: claimant + "\(index)", answer: { _ in record })
                             return "claimed"
                         default:
                             // Everyone verifies version 1 of the same incident: exactly one wins.
@@ -161,7 +162,7 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         #expect(outcomes["idempotency.key_taken"] == 9)
         #expect(outcomes["verified"] == 1)
         #expect((outcomes["incident.version_conflict"] ?? 0) + (outcomes["lifecycle.illegal_move"] ?? 0) == 9)
-        let stored = try await store.incidents.incidents(IncidentQuery(limit: 10_000)).filter { $0.createdAt == t0 && $0.reports.first?.actor.hasPrefix("k") == true }
+        let stored = try await store.incidents.incidents(IncidentQuery(limit: 10_000)).filter { $0.createdAt == t0 && $0.reports.first?.actor.hasPrefix(claimant) == true }
         #expect(stored.count == 1)
         let verified = try await store.incidents.incident(id: base.id)
         #expect(verified?.version == 2)
