@@ -101,8 +101,7 @@ struct IncidentRoutes {
 
     @Sendable func reports(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         let incident = try await incident(context)
-        let reports = (try? JSONDecoder().decode(JSONValue.self, from: Self.encoder.encode(incident.reports))) ?? .array([])
-        return JSONResponse.make(.ok, ["items": reports])
+        return JSONResponse.make(.ok, ["items": IncidentView.encoded(incident.reports)])
     }
 
     @Sendable func incidentObligations(_ request: Request, context: YingjiRequestContext) async throws -> Response {
@@ -150,15 +149,6 @@ struct IncidentRoutes {
     private func incident(_ context: YingjiRequestContext) async throws -> Incident {
         try await server.incidents.incident(try context.parameters.require("id"))
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.format(date))
-        }
-        return encoder
-    }()
 
     static let figureNames = Set(Metric.allCases.map(\.rawValue))
 

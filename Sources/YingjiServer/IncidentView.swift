@@ -104,7 +104,8 @@ enum IncidentView {
         ]
     }
 
-    private static func encoded(_ value: some Encodable) -> JSONValue {
+    /// Any stored value as JSON, times in +08:00.
+    static func encoded(_ value: some Encodable) -> JSONValue {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
