@@ -18,6 +18,7 @@ struct IncidentRoutes {
         api.get("incidents/:id/obligations", use: incidentObligations)
         api.post("incidents/:id/obligations/:obligationID/fulfilment", use: fulfil)
         api.get("incidents/:id/timeline", use: timeline)
+        api.post("incidents/:id/corrections", use: correct)
         api.get("obligations", use: obligations)
     }
 
@@ -84,6 +85,27 @@ struct IncidentRoutes {
         return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
             try await changed(try await server.incidents.fulfil(id, obligation: obligationID, channel: channel, reference: reference,
                                                                 expectedVersion: version, actor: actor, answer: answer))
+        }
+    }
+
+    @Sendable func correct(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id = try context.parameters.require("id")
+        let write = try await IdempotentWrite(request, context: context)
+        let body = try JSONBody(write.body, allowed: ["corrects", "reason", "correction", "version"])
+        let corrects = try body.requiredInt("corrects")
+        guard corrects >= 1 && corrects <= Int64(Int32.max) else {
+            throw APIError(.unprocessableContent, "correction.unknown_entry", "corrects 须为时间线中的记录序号", field: "corrects")
+        }
+        let reason = try body.requiredString("reason")
+        let correction = try body.requiredString("correction")
+        guard reason.count <= 2000, correction.count <= 8000 else {
+            throw APIError(.unprocessableContent, "correction.too_long", "更正原因最多 2000 字，更正内容最多 8000 字", field: reason.count > 2000 ? "reason" : "correction")
+        }
+        let version = try Self.version(body)
+        return try await write.run(status: .created, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
+            try await changed(try await server.incidents.correct(id, entry: Int(corrects), reason: reason, correction: correction,
+                                                                 expectedVersion: version, actor: actor, answer: answer))
         }
     }
 

@@ -56,6 +56,7 @@ public final class Server: Sendable {
         ("/api/v1/incidents/:id/obligations", .get),
         ("/api/v1/incidents/:id/obligations/:obligationID/fulfilment", .post),
         ("/api/v1/incidents/:id/timeline", .get),
+        ("/api/v1/incidents/:id/corrections", .post),
         ("/api/v1/obligations", .get),
         ("/api/v1/events", .get),
     ]

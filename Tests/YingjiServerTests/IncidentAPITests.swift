@@ -222,4 +222,30 @@ import YingjiServer
             #expect((timeline["items"] as? [[String: Any]])?.filter { $0["kind"] as? String == "incident.verified" }.count == 1)
         }
     }
+
+    @Test(arguments: Engine.all) func correctionsAppendAndPointAtTheEntry(_ engine: Engine) async throws {
+        let running = try await TestServer.start(engine)
+        try await running.test { client in
+            let id = try #require(try await create(client)["id"] as? String)
+            let uri = "/api/v1/incidents/\(id)/corrections"
+            var response = try await client.execute(uri: uri, method: .post, headers: headers(),
+                                                    body: json(["corrects": 99, "reason": "笔误", "correction": "x", "version": 1]))
+            #expect(response.status == .unprocessableContent)
+            #expect(try errorField(response).field == "corrects")
+            response = try await client.execute(uri: uri, method: .post, headers: headers(),
+                                                body: json(["corrects": 1, "reason": "地点笔误", "correction": "地点应为 4 号罐区", "version": 1]))
+            #expect(response.status == .created)
+            #expect(try object(response)["version"] as? Int == 2)
+            let timeline = try object(try await client.execute(uri: "/api/v1/incidents/\(id)/timeline", method: .get))
+            let entries = try #require(timeline["items"] as? [[String: Any]])
+            let correction = try #require(entries.last)
+            #expect(correction["kind"] as? String == "record.corrected")
+            #expect(correction["corrects"] as? Int == 1)
+            #expect((correction["payload"] as? [String: Any])?["correction"] as? String == "地点应为 4 号罐区")
+            // The corrected entry is unchanged and the chain still holds.
+            #expect(entries.first?["kind"] as? String == "incident.reported")
+            #expect(((entries.first?["payload"] as? [String: Any])?["fields"] as? [String: Any])?["place"] as? String == "工业园区 3 号罐区")
+            #expect(try await running.server.store.verifyTimelines(incidentID: id).isEmpty)
+        }
+    }
 }

@@ -110,3 +110,20 @@ extension Obligation {
         return .object(fields)
     }
 }
+
+extension Incident {
+    /// 更正 — a correction of an earlier timeline entry. The entry itself is never changed; the
+    /// correction is a new entry that points at it (`corrects`) and says why and what is right.
+    public mutating func correct(entry sequence: Int, lastSequence: Int, reason: String, correction: String, now: Date) throws -> [TimelineEvent] {
+        try ensureWritable()
+        guard (1...max(1, lastSequence)).contains(sequence), lastSequence > 0 else {
+            throw IncidentError(.invalid, "correction.unknown_entry", "时间线中没有第 \(sequence) 条记录（共 \(lastSequence) 条）", field: "corrects")
+        }
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let correction = correction.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw IncidentError(.invalid, "correction.reason", "须写明更正原因", field: "reason") }
+        guard !correction.isEmpty else { throw IncidentError(.invalid, "correction.text", "须写明更正后的内容", field: "correction") }
+        updatedAt = now
+        return [TimelineEvent("record.corrected", ["reason": .string(reason), "correction": .string(correction)], corrects: sequence)]
+    }
+}

@@ -62,6 +62,15 @@ public struct IncidentService: Sendable {
         }
     }
 
+    /// 更正: appends a correction that points at an earlier entry; the entry itself stays as it was.
+    public func correct(_ incidentID: String, entry sequence: Int, reason: String, correction: String, expectedVersion: Int?, actor: String,
+                        answer: IdempotencyAnswer? = nil) async throws -> Incident {
+        let last = try await repository.lastTimelineEntry(incidentID: incidentID)?.sequence ?? 0
+        return try await change(incidentID, expectedVersion: expectedVersion, actor: actor, answer: answer) { incident, _, now in
+            try incident.correct(entry: sequence, lastSequence: last, reason: reason, correction: correction, now: now)
+        }
+    }
+
     /// Marks obligations overdue across every open incident; returns the incidents that changed
     /// and which of their obligations this sweep made overdue.
     /// A version conflict means someone else just wrote; the next sweep picks it up.
