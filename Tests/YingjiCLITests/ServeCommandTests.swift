@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// `yingji serve` as a process: prints its URL, serves the demo, stops cleanly on SIGTERM while a
+/// board holds an event stream open, and keeps what it stored.
+@Suite struct ServeCommandTests {
+    @Test func demoServerPrintsItsURLAndStopsGracefullyOnSIGTERM() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-serve-\(UUID().uuidString).sqlite").path
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["serve", "--demo", "--db", db, "--port", "0"]
+        process.currentDirectoryURL = CLI.root
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = nil
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // Read until the line with the URL.
+        var printed = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !printed.contains("/api/v1/incidents"), Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(printed.contains("已创建示例数据"))
+        let url = try #require(printed.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(printed[$0]) })
+        let port = try #require(Int(url.split(separator: ":").last ?? ""))
+
+        // The demo incident is there, and a board holds the event stream open.
+        let list = try #require(Self.get(port: port, path: "/api/v1/incidents"))
+        let items = try #require((try JSONSerialization.jsonObject(with: list) as? [String: Any])?["items"] as? [[String: Any]])
+        #expect(items.count == 1)
+        #expect(items.first?["grade"] as? Int == 3)
+        let board = try #require(Self.connectSocket(port: port))
+        let request = Array("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        _ = write(board, request, request.count)
+        Thread.sleep(forTimeInterval: 0.3)
+
+        kill(process.processIdentifier, SIGTERM)
+        let stopBy = Date().addingTimeInterval(10)
+        while process.isRunning, Date() < stopBy { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!process.isRunning, "still running 10 s after SIGTERM")
+        #expect(process.terminationStatus == 0)
+        _ = close(board)
+
+        // What it stored is intact.
+        let audit = try CLI.run(["audit", "verify", "--db", db])
+        #expect(audit.status == 0)
+        #expect(audit.stdout.contains("核验 1 起事故：记录链全部完整"))
+    }
+
+    static func connectSocket(port: Int) -> Int32? {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        return connected == 0 ? descriptor : nil
+    }
+
+    /// A plain HTTP/1.1 GET; returns the body.
+    static func get(port: Int, path: String) -> Data? {
+        guard let descriptor = connectSocket(port: port) else { return nil }
+        defer { _ = close(descriptor) }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        _ = write(descriptor, request, request.count)
+        var response = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            response.append(contentsOf: buffer[0..<count])
+        }
+        guard let split = response.range(of: Data("\r\n\r\n".utf8)) else { return nil }
+        return response[split.upperBound...]
+    }
+}
