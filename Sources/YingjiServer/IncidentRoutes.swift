@@ -118,7 +118,14 @@ struct IncidentRoutes {
     }
 
     @Sendable func detail(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        JSONResponse.make(.ok, render(try await incident(context)))
+        let id = try context.parameters.require("id")
+        if let version = try await server.store.incidents.version(id: id), let body = server.details.body(id: id, version: version) {
+            return JSONResponse.make(.ok, body)
+        }
+        let incident = try await incident(context)
+        let body = render(incident).responseData
+        server.details.store(id: incident.id, version: incident.version, body: body)
+        return JSONResponse.make(.ok, body)
     }
 
     @Sendable func reports(_ request: Request, context: YingjiRequestContext) async throws -> Response {

@@ -20,6 +20,7 @@ public final class Server: Sendable {
     public let metrics: ServerMetrics
     public let clock: WallClock
     let logger: Logger
+    let details = DetailCache()
 
     public init(store: Store, library: PlanLibrary, clock: WallClock = SystemClock(), ids: IDGenerator = RandomIDGenerator(),
                 logger: Logger = Logger(label: "yingji")) async throws {

@@ -63,6 +63,11 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         try await reads.database.raw("SELECT data FROM incidents WHERE id = \(bind: id)").all().first.map(Self.decodeIncident)
     }
 
+    /// The current version of an incident, without reading it: for answering from a cache.
+    public func version(id: String) async throws -> Int? {
+        try await reads.database.raw("SELECT version FROM incidents WHERE id = \(bind: id)").all().first.map { try $0.decode(column: "version", as: Int.self) }
+    }
+
     public func incidents(_ query: IncidentQuery) async throws -> [Incident] {
         var sql = SQLQueryString("SELECT data FROM incidents WHERE 1 = 1")
         if let status = query.status { sql.appendInterpolation(unsafeRaw: " AND status = "); sql.appendInterpolation(bind: status.rawValue) }

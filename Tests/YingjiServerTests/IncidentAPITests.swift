@@ -248,4 +248,21 @@ import YingjiServer
             #expect(try await running.server.store.verifyTimelines(incidentID: id).isEmpty)
         }
     }
+
+    /// Details are answered from a cache keyed by version: a read after a write never sees the old one.
+    @Test(arguments: Engine.all) func detailAfterAWriteIsTheNewVersion(_ engine: Engine) async throws {
+        try await TestServer.start(engine).test { client in
+            let id = try #require(try await create(client)["id"] as? String)
+            for _ in 0..<2 {
+                let cached = try object(try await client.execute(uri: "/api/v1/incidents/\(id)", method: .get))
+                #expect(cached["version"] as? Int == 1)
+                #expect(cached["status"] as? String == "reported")
+            }
+            #expect(try await transition(client, id, ["action": "verify", "version": 1]).status == .ok)
+            let fresh = try object(try await client.execute(uri: "/api/v1/incidents/\(id)", method: .get))
+            #expect(fresh["version"] as? Int == 2)
+            #expect(fresh["status"] as? String == "verified")
+            #expect(fresh["allowedTransitions"] as? [String] == ["closeWithoutResponse", "startResponse"])
+        }
+    }
 }
