@@ -174,6 +174,18 @@ async def sse_latency(port, subscribers, events):
     return [(at - sent[incident]) * 1000 for incident, at in received if incident in sent]
 
 
+def fresh_postgres_database(url):
+    """A new, empty database on the server `url` names, so --demo seeds it; '' when no URL."""
+    if not url:
+        return ""
+    name = f"yingji_bench_{os.getpid()}"
+    base, _, query = url.partition("?")
+    server = base.rsplit("/", 1)[0]
+    admin = f"{server}/postgres" + (f"?{query}" if query else "")
+    subprocess.run(["psql", admin, "-qAtc", f"CREATE DATABASE {name}"], check=True)
+    return f"{server}/{name}" + (f"?{query}" if query else "")
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -217,7 +229,7 @@ def main():
     results["e"] = {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99), "n": len(latencies)}
     stop(server)
 
-    database_url = os.environ.get("DATABASE_URL", "")
+    database_url = fresh_postgres_database(os.environ.get("DATABASE_URL", ""))
     if database_url:
         server, port, _ = start(binary, ["serve", "--demo"], env_db=database_url)
         results["d_write"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents", args.connections, args.duration, script)

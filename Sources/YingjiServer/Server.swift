@@ -79,7 +79,10 @@ public final class Server: Sendable {
     /// Runs one sweep: marks what fell due, publishes what changed. Also used by tests with a fixed clock.
     @discardableResult
     public func sweep() async throws -> [SweptIncident] {
-        let changed = try await incidents.sweepOverdue()
+        let logger = self.logger
+        let changed = try await incidents.sweepOverdue { id, error in
+            logger.error("overdue sweep skipped an incident", metadata: ["incident": "\(id)", "error": "\(String(reflecting: error))"])
+        }
         for swept in changed {
             for obligation in swept.newlyOverdue {
                 await events.publish("obligation.overdue", IncidentView.obligation(obligation, incident: swept.incident))

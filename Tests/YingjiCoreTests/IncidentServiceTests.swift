@@ -68,6 +68,19 @@ final class ManualClock: WallClock, @unchecked Sendable {
         #expect(try await repository.incident(id: opened.id) == before)
     }
 
+    @Test func anIncidentWithoutItsPlanDoesNotStopTheSweep() async throws {
+        let plan = try Fixture.plan("kunyu")
+        let (orphan, _) = try Incident.open(id: "inc-orphan", plan: plan, jurisdiction: "disbanded", report: Fixture.kunyuReport([.deaths: 1]),
+                                            knownAt: Fixture.t0, actor: "a", now: Fixture.t0, ids: CountingIDs())
+        try await repository.insert(orphan, timeline: [])
+        let kunyu = try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 1]), actor: "a")
+        clock.set(Fixture.at(60))
+        let failures = FailureLog()
+        let changed = try await service.sweepOverdue { id, _ in failures.add(id) }
+        #expect(changed.map(\.id) == [kunyu.id])
+        #expect(failures.ids == ["inc-orphan"])
+    }
+
     @Test func sweepMarksOverdueAtTheRightMinuteForEachPlan() async throws {
         let kunyu = try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 3]), actor: "a")
         let lhasa = try await service.report(jurisdiction: "lhasa", lhasaReport(), actor: "a")
@@ -105,4 +118,11 @@ final class ManualClock: WallClock, @unchecked Sendable {
             occurredAt: Fixture.at(-20)
         )
     }
+}
+
+final class FailureLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func add(_ id: String) { lock.withLock { stored.append(id) } }
+    var ids: [String] { lock.withLock { stored } }
 }

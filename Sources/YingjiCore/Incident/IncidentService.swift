@@ -74,7 +74,9 @@ public struct IncidentService: Sendable {
     /// Marks obligations overdue across every open incident; returns the incidents that changed
     /// and which of their obligations this sweep made overdue.
     /// A version conflict means someone else just wrote; the next sweep picks it up.
-    public func sweepOverdue(actor: String = "系统") async throws -> [SweptIncident] {
+    /// One incident that cannot be swept (its jurisdiction lost its plan, say) is reported to
+    /// `failed` and skipped; it never stops the others from turning overdue.
+    public func sweepOverdue(actor: String = "系统", failed: (String, Error) -> Void = { _, _ in }) async throws -> [SweptIncident] {
         var changed: [SweptIncident] = []
         for candidate in try await repository.incidents(IncidentQuery(openOnly: true, pendingDueBy: clock.now(), limit: Int.max)) {
             do {
@@ -86,6 +88,8 @@ public struct IncidentService: Sendable {
                 changed.append(SweptIncident(incident: incident, newlyOverdue: incident.obligations.filter { $0.status == .overdue && !wasOverdue.contains($0.id) }))
             } catch let error as IncidentError where error.code == "incident.version_conflict" {
                 continue
+            } catch {
+                failed(candidate.id, error)
             }
         }
         return changed
