@@ -51,7 +51,7 @@ struct IncidentRoutes {
         let version = try Self.version(body)
         let draft = try Self.draft(kind, body)
         return try await write.run(status: .created, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
-            try await changed(try await server.incidents.addReport(id, draft, expectedVersion: version, actor: actor, answer: answer))
+            await changed(try await server.incidents.addReport(id, draft, expectedVersion: version, actor: actor, answer: answer))
         }
     }
 
@@ -63,7 +63,7 @@ struct IncidentRoutes {
         let command = try Self.command(body)
         let version = try Self.version(body)
         return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
-            try await changed(try await server.incidents.apply(id, command, expectedVersion: version, actor: actor, answer: answer))
+            await changed(try await server.incidents.apply(id, command, expectedVersion: version, actor: actor, answer: answer))
         }
     }
 
@@ -83,7 +83,7 @@ struct IncidentRoutes {
         }
         let version = try Self.version(body)
         return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
-            try await changed(try await server.incidents.fulfil(id, obligation: obligationID, channel: channel, reference: reference,
+            await changed(try await server.incidents.fulfil(id, obligation: obligationID, channel: channel, reference: reference,
                                                                 expectedVersion: version, actor: actor, answer: answer))
         }
     }
@@ -104,7 +104,7 @@ struct IncidentRoutes {
         }
         let version = try Self.version(body)
         return try await write.run(status: .created, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
-            try await changed(try await server.incidents.correct(id, entry: Int(corrects), reason: reason, correction: correction,
+            await changed(try await server.incidents.correct(id, entry: Int(corrects), reason: reason, correction: correction,
                                                                  expectedVersion: version, actor: actor, answer: answer))
         }
     }

@@ -106,13 +106,7 @@ enum IncidentView {
 
     /// Any stored value as JSON, times in +08:00.
     static func encoded(_ value: some Encodable) -> JSONValue {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.format(date))
-        }
-        guard let data = try? encoder.encode(value), let json = try? JSONDecoder().decode(JSONValue.self, from: data) else { return .null }
-        return json
+        (try? JSONValue(encoding: value)) ?? .null
     }
 }
 

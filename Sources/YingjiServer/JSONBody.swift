@@ -15,11 +15,9 @@ struct JSONBody: Sendable {
         }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            throw Self.unsupportedValue(at: context.codingPath)
-        } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
-            throw Self.unsupportedValue(at: context.codingPath)
+            value = try JSONValue.parse(data)
+        } catch where error.kind == .unsupportedNumber {
+            throw Self.unsupportedValue(at: error.path)
         } catch {
             throw APIError(.badRequest, "body.malformed_json", "请求体不是合法的 JSON")
         }
@@ -113,8 +111,8 @@ struct JSONBody: Sendable {
     }
 
     /// JSONValue has no fractions: a number like 1.5 or 1e30 lands here, named by its path.
-    private static func unsupportedValue(at codingPath: [any CodingKey]) -> APIError {
-        let field = codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    private static func unsupportedValue(at path: [String]) -> APIError {
+        let field = path.joined(separator: ".")
         return APIError(.unprocessableContent, "body.wrong_type", "「\(field)」的值无法识别（数字须为整数）", field: field)
     }
 }

@@ -43,7 +43,7 @@ struct IdempotentWrite {
         var hasher = SHA256()
         hasher.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
         hasher.update(data: body)
-        requestHash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        requestHash = hexString(hasher.finalize())
     }
 
     /// Runs `operation` (which must pass the answer closure on to the service) or replays.

@@ -10,6 +10,6 @@ public struct SHA256ChainHasher: ChainHasher {
         var hasher = SHA256()
         hasher.update(data: Data(previous.utf8))
         hasher.update(data: canonical)
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hexString(hasher.finalize())
     }
 }

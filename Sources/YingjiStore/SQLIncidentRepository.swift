@@ -170,7 +170,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             at: Date(timeIntervalSinceReferenceDate: try row.decode(column: "at", as: Double.self)),
             actor: try row.decode(column: "actor", as: String.self),
             kind: try row.decode(column: "kind", as: String.self),
-            payload: try JSONDecoder().decode(JSONValue.self, from: Data(try row.decode(column: "payload", as: String.self).utf8)),
+            payload: try JSONValue.parse(try row.decode(column: "payload", as: String.self)),
             corrects: try row.decode(column: "corrects", as: Int?.self),
             previousHash: try row.decode(column: "previous_hash", as: String.self),
             hash: try row.decode(column: "hash", as: String.self)

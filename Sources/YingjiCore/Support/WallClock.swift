@@ -25,12 +25,63 @@ public enum Timestamp {
 
     /// Parses `2026-03-01T02:10:00+08:00`, `…Z`, or with fractional seconds.
     public static func parse(_ text: String) -> Date? {
+        switch parseCommon(text) {
+        case .date(let date): return date
+        case .impossible: return nil
+        case .otherShape: break
+        }
         let plain = ISO8601DateFormatter()
         plain.formatOptions = [.withInternetDateTime]
         if let date = plain.date(from: text) { return date }
         let fractional = ISO8601DateFormatter()
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return fractional.date(from: text)
+    }
+
+    /// The common shape, `YYYY-MM-DDTHH:MM:SS` then `Z` or `±HH:MM`, read by arithmetic (a
+    /// formatter per call cost a tenth of a request). Anything else, fractions included, is left
+    /// to ISO8601DateFormatter. A date that does not exist (2026-02-29, 24:00, month 13) is
+    /// refused here; the formatter would roll it over into another day, which no one means.
+    enum CommonShape { case date(Date), impossible, otherShape }
+
+    static func parseCommon(_ text: String) -> CommonShape {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 20 || bytes.count == 25 else { return .otherShape }
+        func number(_ start: Int, _ length: Int) -> Int64? {
+            var value: Int64 = 0
+            for index in start..<start + length {
+                let byte = bytes[index]
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2) else { return .otherShape }
+        var offset: Int64 = 0
+        if bytes.count == 20 {
+            guard bytes[19] == UInt8(ascii: "Z") else { return .otherShape }
+        } else {
+            guard bytes[19] == UInt8(ascii: "+") || bytes[19] == UInt8(ascii: "-"), bytes[22] == UInt8(ascii: ":"),
+                  let offsetHours = number(20, 2), let offsetMinutes = number(23, 2) else { return .otherShape }
+            guard offsetHours < 15, offsetMinutes < 60 else { return .impossible }
+            offset = (offsetHours * 3600 + offsetMinutes * 60) * (bytes[19] == UInt8(ascii: "-") ? -1 : 1)
+        }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthDays: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard year >= 1, (1...12).contains(month), day >= 1, day <= monthDays[Int(month - 1)],
+              hour < 24, minute < 60, second < 60 else { return .impossible }
+        // Days since 1970-01-01 from the civil date (H. Hinnant's algorithm, the inverse of format).
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return .date(Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 
     /// `2026-03-01T02:10:00+08:00`, whole seconds (a fraction is dropped, as ISO8601DateFormatter

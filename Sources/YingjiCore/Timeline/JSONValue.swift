@@ -39,11 +39,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// Sorted keys, no whitespace: the same value always gives the same bytes.
-    public var canonicalData: Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
-    }
+    public var canonicalData: Data { Data(canonicalBytes) }
 
     public subscript(key: String) -> JSONValue? {
         if case .object(let fields) = self { return fields[key] }

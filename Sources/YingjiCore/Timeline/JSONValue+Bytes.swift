@@ -1,0 +1,314 @@
+import Foundation
+
+// JSON text for JSONValue written and read by hand. Every request body, every answer and every
+// timeline hash passes through here; Foundation's JSONEncoder/JSONDecoder took more than half of
+// a request's time. The output is byte-for-byte what `JSONEncoder` with `.sortedKeys` and
+// `.withoutEscapingSlashes` writes (a test compares the two), so hashes stored before this
+// change still verify.
+
+extension JSONValue {
+    /// Compact JSON, keys in byte order: the same value always gives the same bytes.
+    public var canonicalBytes: [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        write(into: &output)
+        return output
+    }
+
+    public func write(into output: inout [UInt8]) {
+        switch self {
+        case .null: output.append(contentsOf: JSONText.null)
+        case .bool(let value): output.append(contentsOf: value ? JSONText.true : JSONText.false)
+        case .int(let value): JSONText.writeInteger(value, into: &output)
+        case .string(let value): JSONText.writeString(value, into: &output)
+        case .array(let items):
+            output.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                item.write(into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let fields):
+            output.append(UInt8(ascii: "{"))
+            let keys = fields.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for (index, key) in keys.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONText.writeString(key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                fields[key].unsafelyUnwrapped.write(into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+}
+
+enum JSONText {
+    static let null = Array("null".utf8)
+    static let `true` = Array("true".utf8)
+    static let `false` = Array("false".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func writeInteger(_ value: Int64, into output: inout [UInt8]) {
+        if value == 0 { output.append(UInt8(ascii: "0")); return }
+        var magnitude = value.magnitude
+        var digits: [UInt8] = []
+        digits.reserveCapacity(20)
+        while magnitude > 0 {
+            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        }
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        output.append(contentsOf: digits.reversed())
+    }
+
+    /// `"` and `\` escaped, control characters as \b \t \n \f \r or \u00XX; the rest as UTF-8.
+    static func writeString(_ value: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(UInt8(ascii: "\\")); output.append(byte)
+            case UInt8(ascii: "\\"): output.append(UInt8(ascii: "\\")); output.append(byte)
+            case 0x08: output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "b"))
+            case 0x09: output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "t"))
+            case 0x0A: output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "n"))
+            case 0x0C: output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "f"))
+            case 0x0D: output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "r"))
+            case 0x00..<0x20:
+                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// Lowercase hex of any bytes (digests).
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        var output: [UInt8] = []
+        for byte in bytes {
+            output.append(hexDigits[Int(byte >> 4)])
+            output.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+/// Lowercase hex of a digest, without a formatter per byte.
+public func hexString(_ bytes: some Sequence<UInt8>) -> String { JSONText.hex(bytes) }
+
+// MARK: - Reading
+
+extension JSONValue {
+    /// Why a text is not a JSONValue. `path` names the field (`figures.deaths`, `items.2`) when the
+    /// text is JSON but a value is one JSONValue does not hold (a fraction, a number too large).
+    public struct ParseError: Error, Equatable, Sendable {
+        public enum Kind: Sendable, Equatable { case malformed, unsupportedNumber, tooDeep }
+        public let kind: Kind
+        public let path: [String]
+        public let offset: Int
+    }
+
+    /// Nesting deeper than this is refused (as JSONDecoder does) instead of exhausting the stack.
+    public static let maximumDepth = 512
+
+    /// Parses one JSON value; whitespace around it is allowed, anything else after it is not.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> JSONValue {
+        let array = Array(bytes)
+        var reader = JSONReader(bytes: array)
+        return try reader.document()
+    }
+
+    public static func parse(_ text: String) throws(ParseError) -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+}
+
+private struct JSONReader {
+    let bytes: [UInt8]
+    var index = 0
+    var path: [String] = []
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func document() throws(JSONValue.ParseError) -> JSONValue {
+        skipWhitespace()
+        let value = try self.value(depth: 0)
+        skipWhitespace()
+        guard index == bytes.count else { throw fail(.malformed) }
+        return value
+    }
+
+    private func fail(_ kind: JSONValue.ParseError.Kind) -> JSONValue.ParseError {
+        JSONValue.ParseError(kind: kind, path: kind == .malformed ? [] : path, offset: index)
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func literal(_ word: [UInt8], _ value: JSONValue) throws(JSONValue.ParseError) -> JSONValue {
+        guard bytes.count - index >= word.count, bytes[index..<index + word.count].elementsEqual(word) else { throw fail(.malformed) }
+        index += word.count
+        return value
+    }
+
+    private mutating func value(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
+        guard depth < JSONValue.maximumDepth else { throw fail(.tooDeep) }
+        guard index < bytes.count else { throw fail(.malformed) }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try object(depth: depth)
+        case UInt8(ascii: "["): return try array(depth: depth)
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): return try literal(JSONText.true, .bool(true))
+        case UInt8(ascii: "f"): return try literal(JSONText.false, .bool(false))
+        case UInt8(ascii: "n"): return try literal(JSONText.null, .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        default: throw fail(.malformed)
+        }
+    }
+
+    private mutating func object(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
+        index += 1
+        var fields: [String: JSONValue] = [:]
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail(.malformed) }
+            let key = try string()
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail(.malformed) }
+            index += 1
+            skipWhitespace()
+            path.append(key)
+            fields[key] = try value(depth: depth + 1)
+            path.removeLast()
+            skipWhitespace()
+            guard index < bytes.count else { throw fail(.malformed) }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
+            throw fail(.malformed)
+        }
+    }
+
+    private mutating func array(depth: Int) throws(JSONValue.ParseError) -> JSONValue {
+        index += 1
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+        while true {
+            skipWhitespace()
+            path.append(String(items.count))
+            items.append(try value(depth: depth + 1))
+            path.removeLast()
+            skipWhitespace()
+            guard index < bytes.count else { throw fail(.malformed) }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+            throw fail(.malformed)
+        }
+    }
+
+    /// Integers only: a fraction or exponent, or a value outside Int64, is JSON that JSONValue
+    /// does not hold, reported with its path.
+    private mutating func number() throws(JSONValue.ParseError) -> JSONValue {
+        let start = index
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let digitsStart = index
+        while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+        let digitCount = index - digitsStart
+        guard digitCount > 0 else { throw fail(.malformed) }
+        guard digitCount == 1 || bytes[digitsStart] != UInt8(ascii: "0") else { throw fail(.malformed) }
+        var isInteger = true
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            let fractionStart = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            guard index > fractionStart else { throw fail(.malformed) }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            let exponentStart = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            guard index > exponentStart else { throw fail(.malformed) }
+        }
+        guard isInteger, let value = Int64(String(decoding: bytes[start..<index], as: UTF8.self)) else {
+            throw fail(.unsupportedNumber)
+        }
+        return .int(value)
+    }
+
+    private mutating func string() throws(JSONValue.ParseError) -> String {
+        index += 1
+        var output: [UInt8] = []
+        var runStart = index
+        while true {
+            guard index < bytes.count else { throw fail(.malformed) }
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                output.append(contentsOf: bytes[runStart..<index])
+                index += 1
+                break
+            }
+            if byte < 0x20 { throw fail(.malformed) }
+            if byte != UInt8(ascii: "\\") { index += 1; continue }
+            output.append(contentsOf: bytes[runStart..<index])
+            index += 1
+            guard index < bytes.count else { throw fail(.malformed) }
+            let escape = bytes[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(escape)
+            case UInt8(ascii: "b"): output.append(0x08)
+            case UInt8(ascii: "f"): output.append(0x0C)
+            case UInt8(ascii: "n"): output.append(0x0A)
+            case UInt8(ascii: "r"): output.append(0x0D)
+            case UInt8(ascii: "t"): output.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xD800..<0xDC00).contains(scalar) {
+                    guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { throw fail(.malformed) }
+                    index += 2
+                    let low = try hex4()
+                    guard (0xDC00..<0xE000).contains(low) else { throw fail(.malformed) }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    throw fail(.malformed)
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { throw fail(.malformed) }
+                output.append(contentsOf: Array(String(Character(unicode)).utf8))
+            default: throw fail(.malformed)
+            }
+            runStart = index
+        }
+        guard let text = String(validating: output, as: UTF8.self) else { throw fail(.malformed) }
+        return text
+    }
+
+    private mutating func hex4() throws(JSONValue.ParseError) -> UInt32 {
+        guard bytes.count - index >= 4 else { throw fail(.malformed) }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw fail(.malformed)
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+}

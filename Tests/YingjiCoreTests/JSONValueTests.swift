@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+@testable import YingjiCore
+
+/// JSONValue's hand-written JSON must write exactly what JSONEncoder writes (stored timeline
+/// hashes cover these bytes) and read what JSONDecoder reads.
+@Suite struct JSONValueTests {
+    private static let referenceEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    private static let keyPieces = ["a", "A", "b", "Z", "_", "9", "10", "é", "中", "事故", "a-b", "😀", "\"", "\\", "\n", "/"]
+    private static let stringPieces = keyPieces + ["\u{0}", "\u{1f}", "\u{7f}", "\t", "\r", "\u{8}", "\u{c}", "\u{2028}", " ", "死亡3人"]
+
+    private func randomString<G: RandomNumberGenerator>(_ pieces: [String], _ generator: inout G) -> String {
+        (0..<Int(generator.next(upperBound: UInt64(5)))).map { _ in pieces.randomElement(using: &generator)! }.joined()
+    }
+
+    private func randomValue<G: RandomNumberGenerator>(_ depth: Int, _ generator: inout G) -> JSONValue {
+        switch generator.next(upperBound: UInt64(depth > 3 ? 4 : 6)) {
+        case 0: return .string(randomString(Self.stringPieces, &generator))
+        case 1: return .int([Int64.min, Int64.max, 0, -1, Int64(generator.next(upperBound: UInt64(1_000_000_000))) - 500_000_000].randomElement(using: &generator)!)
+        case 2: return .bool(generator.next(upperBound: UInt64(2)) == 0)
+        case 3: return .null
+        case 4: return .array((0..<Int(generator.next(upperBound: UInt64(4)))).map { _ in randomValue(depth + 1, &generator) })
+        default:
+            var fields: [String: JSONValue] = [:]
+            for _ in 0..<Int(generator.next(upperBound: UInt64(6))) { fields[randomString(Self.keyPieces, &generator)] = randomValue(depth + 1, &generator) }
+            return .object(fields)
+        }
+    }
+
+    @Test func writesWhatJSONEncoderWritesAndReadsItBack() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 {
+            let value = randomValue(0, &generator)
+            let expected = try Self.referenceEncoder.encode(value)
+            #expect(Array(expected) == value.canonicalBytes, "\(value)")
+            #expect(try JSONValue.parse(expected) == value)
+            #expect(try JSONDecoder().decode(JSONValue.self, from: Data(value.canonicalBytes)) == value)
+        }
+    }
+
+    @Test func readsEscapesWhitespaceAndSurrogatePairs() throws {
+        let text = #" { "a" : [ 1 , -2 , true , false , null ] , "s" : "\u4e2d\"\\\/\b\f\n\r\t\ud83d\ude00" } "#
+        #expect(try JSONValue.parse(text) == ["a": [1, -2, true, false, .null], "s": "中\"\\/\u{8}\u{c}\n\r\t😀"])
+        #expect(try JSONValue.parse("-0") == .int(0))
+        #expect(try JSONValue.parse(#"{"a":1,"a":2}"#) == ["a": 2])
+    }
+
+    @Test func refusesWhatIsNotJSON() {
+        let malformed = ["", " ", "{", "}", "[1,]", "{\"a\":1,}", "{a:1}", "01", "1.", ".5", "-", "1e", "tru", "nul", "\"abc", "\"\u{1}\"",
+                         "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "[1] 2", "{\"a\" 1}", "'a'", "NaN", "[1 2]"]
+        for text in malformed {
+            #expect(throws: JSONValue.ParseError.self, "\(text)") { try JSONValue.parse(text) }
+            do { _ = try JSONValue.parse(text) } catch { #expect(error.kind == .malformed, "\(text)") }
+        }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xff, 0x22]) }
+    }
+
+    @Test func namesTheFieldOfANumberItCannotHold() throws {
+        for (text, path) in [(#"{"figures":{"deaths":1.5}}"#, ["figures", "deaths"]), (#"{"items":[1,2,1e3]}"#, ["items", "2"]),
+                             ("99999999999999999999", []), (#"{"x":-9223372036854775809}"#, ["x"])] {
+            do {
+                _ = try JSONValue.parse(text)
+                Issue.record("\(text) was accepted")
+            } catch {
+                #expect(error.kind == .unsupportedNumber)
+                #expect(error.path == path)
+            }
+        }
+        #expect(try JSONValue.parse("-9223372036854775808") == .int(Int64.min))
+    }
+
+    @Test func deepNestingIsRefusedNotACrash() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        do {
+            _ = try JSONValue.parse(deep)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.kind == .tooDeep)
+        }
+        let allowed = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        #expect((try? JSONValue.parse(allowed)) != nil)
+    }
+
+    struct Sample: Codable {
+        enum Kind: String, Codable { case fire, flood }
+        struct Inner: Codable { var when: Date; var list: [Int] }
+        var name: String
+        var kind: Kind
+        var optional: String?
+        var present: Int?
+        var flag: Bool
+        var big: UInt32
+        var inner: Inner
+        var map: [String: Inner]
+        var byKind: [Kind: Int]
+        var nested: [[String]]
+    }
+
+    @Test func encodesCodableValuesAsJSONEncoderWithTimestampsWould() throws {
+        let when = Timestamp.parse("2026-03-01T02:10:00+08:00")!
+        let sample = Sample(name: "昆玉", kind: .fire, optional: nil, present: 3, flag: true, big: 4_000_000_000,
+                            inner: .init(when: when, list: [1, 2]), map: ["x": .init(when: when.addingTimeInterval(60), list: [])],
+                            byKind: [.flood: 2], nested: [["a"], []])
+        let reference = JSONEncoder()
+        reference.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        let expected = try JSONDecoder().decode(JSONValue.self, from: reference.encode(sample))
+        let encoded = try JSONValue(encoding: sample)
+        #expect(encoded == expected)
+        #expect(encoded["optional"] == nil)
+        #expect(encoded["inner"]?["when"] == "2026-03-01T02:10:00+08:00")
+        #expect(throws: EncodingError.self) { try JSONValue(encoding: ["x": 1.5]) }
+        #expect(try JSONValue(encoding: [2.0]) == [2])
+    }
+}
