@@ -23,39 +23,47 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
 
     public func insert(_ incident: Incident, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) async throws {
         let data = try Self.json(incident)
-        try await writer.write { database in
-            try await Self.claim(idempotency, on: database)
-            try await database.raw("""
-                INSERT INTO incidents (id, jurisdiction, status, grade, version, next_deadline, pending_due, overdue_count, created_at, data)
-                VALUES (\(bind: incident.id), \(bind: incident.jurisdiction), \(bind: incident.status.rawValue), \(bind: incident.grade?.grade),
-                        \(bind: incident.version), \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
-                        \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), \(bind: incident.overdueCount),
-                        \(bind: incident.createdAt.timeIntervalSinceReferenceDate), \(bind: data))
-                """).run()
-            try await Self.append(timeline, on: database)
-        }
+        var steps = Self.claim(idempotency)
+        steps.append(WriteStep("""
+            INSERT INTO incidents (id, jurisdiction, status, grade, version, next_deadline, pending_due, overdue_count, created_at, data)
+            VALUES (\(bind: incident.id), \(bind: incident.jurisdiction), \(bind: incident.status.rawValue), \(bind: incident.grade?.grade),
+                    \(bind: incident.version), \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
+                    \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), \(bind: incident.overdueCount),
+                    \(bind: incident.createdAt.timeIntervalSinceReferenceDate), \(bind: data))
+            """))
+        steps += Self.append(timeline)
+        try await write(steps)
     }
 
     public func update(_ incident: Incident, expectedVersion: Int, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) async throws {
         let data = try Self.json(incident)
-        try await writer.write { database in
-            try await Self.claim(idempotency, on: database)
-            let updated = try await database.raw("""
-                UPDATE incidents SET status = \(bind: incident.status.rawValue), grade = \(bind: incident.grade?.grade),
-                    version = \(bind: incident.version), next_deadline = \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
-                    pending_due = \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), overdue_count = \(bind: incident.overdueCount),
-                    data = \(bind: data)
-                WHERE id = \(bind: incident.id) AND version = \(bind: expectedVersion)
-                RETURNING id
-                """).all()
-            guard updated.isEmpty else {
-                try await Self.append(timeline, on: database)
-                return
+        var steps = Self.claim(idempotency)
+        steps.append(WriteStep("""
+            UPDATE incidents SET status = \(bind: incident.status.rawValue), grade = \(bind: incident.grade?.grade),
+                version = \(bind: incident.version), next_deadline = \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
+                pending_due = \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), overdue_count = \(bind: incident.overdueCount),
+                data = \(bind: data)
+            WHERE id = \(bind: incident.id) AND version = \(bind: expectedVersion)
+            RETURNING id
+            """, refusedUnlessRow: .staleVersion(incidentID: incident.id, expected: expectedVersion)))
+        steps += Self.append(timeline)
+        try await write(steps)
+    }
+
+    /// Runs the steps through the group-commit writer; a refusal becomes the domain's error.
+    private func write(_ steps: [WriteStep]) async throws {
+        do {
+            try await writer.write(steps)
+        } catch let refusal as WriteRefusal {
+            switch refusal {
+            case .keyTaken(let key): throw IncidentError.keyTaken(key)
+            case .jurisdictionExists(let id): throw IncidentError.jurisdictionExists(id)
+            case .staleVersion(let id, let expected):
+                guard let actual = try await version(id: id) else {
+                    throw IncidentError(.notFound, "incident.not_found", "没有事故 \(id)")
+                }
+                throw IncidentError.staleVersion(expected: expected, actual: actual)
             }
-            guard let row = try await database.raw("SELECT version FROM incidents WHERE id = \(bind: incident.id)").all().first else {
-                throw IncidentError(.notFound, "incident.not_found", "没有事故 \(incident.id)")
-            }
-            throw IncidentError.staleVersion(expected: expectedVersion, actual: try row.decode(column: "version", as: Int.self))
         }
     }
 
@@ -131,28 +139,44 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         return (try row?.decode(column: "open_incidents", as: Int.self) ?? 0, try row?.decode(column: "overdue", as: Int.self) ?? 0)
     }
 
-    /// Stores the answer for a key, or throws `keyTaken` if another request already stored one.
-    private static func claim(_ record: IdempotencyRecord?, on database: any SQLDatabase) async throws {
-        guard let record else { return }
-        let inserted = try await database.raw("""
+    /// Stores the answer for a key; refused (`keyTaken`) if another request already stored one.
+    private static func claim(_ record: IdempotencyRecord?) -> [WriteStep] {
+        guard let record else { return [] }
+        return [WriteStep("""
             INSERT INTO idempotency_keys (key, request_hash, status, body, created_at)
             VALUES (\(bind: record.key), \(bind: record.requestHash), \(bind: record.status),
                     \(bind: String(decoding: record.body, as: UTF8.self)), \(bind: record.createdAt.timeIntervalSinceReferenceDate))
             ON CONFLICT (key) DO NOTHING
             RETURNING key
-            """).all()
-        if inserted.isEmpty { throw IncidentError.keyTaken(record.key) }
+            """, refusedUnlessRow: .keyTaken(record.key))]
     }
 
-    private static func append(_ entries: [TimelineEntry], on database: any SQLDatabase) async throws {
-        for entry in entries {
-            try await database.raw("""
-                INSERT INTO timeline (incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash)
-                VALUES (\(bind: entry.incidentID), \(bind: entry.sequence), \(bind: entry.at.timeIntervalSinceReferenceDate),
-                        \(bind: entry.actor), \(bind: entry.kind), \(bind: String(decoding: entry.payload.canonicalData, as: UTF8.self)),
-                        \(bind: entry.corrects), \(bind: entry.previousHash), \(bind: entry.hash))
-                """).run()
+    /// The new timeline rows in one statement.
+    private static func append(_ entries: [TimelineEntry]) -> [WriteStep] {
+        guard !entries.isEmpty else { return [] }
+        var sql = SQLQueryString("INSERT INTO timeline (incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash) VALUES ")
+        for (index, entry) in entries.enumerated() {
+            sql.appendInterpolation(unsafeRaw: index == 0 ? "(" : ", (")
+            sql.appendInterpolation(bind: entry.incidentID)
+            sql.appendInterpolation(unsafeRaw: ", ")
+            sql.appendInterpolation(bind: entry.sequence)
+            sql.appendInterpolation(unsafeRaw: ", ")
+            sql.appendInterpolation(bind: entry.at.timeIntervalSinceReferenceDate)
+            sql.appendInterpolation(unsafeRaw: ", ")
+            sql.appendInterpolation(bind: entry.actor)
+            sql.appendInterpolation(unsafeRaw: ", ")
+            sql.appendInterpolation(bind: entry.kind)
+            sql.appendInterpolation(unsafeRaw: ", ")
+            sql.appendInterpolation(bind: String(decoding: entry.payload.canonicalBytes, as: UTF8.self))
+            sql.appendInterpolation(unsafeRaw: ", ")
+            sql.appendInterpolation(bind: entry.corrects)
+            sql.appendInterpolation(unsafeRaw: ", ")
+            sql.appendInterpolation(bind: entry.previousHash)
+            sql.appendInterpolation(unsafeRaw: ", ")
+            sql.appendInterpolation(bind: entry.hash)
+            sql.appendInterpolation(unsafeRaw: ")")
         }
+        return [WriteStep(sql)]
     }
 
     private static func json(_ incident: Incident) throws -> String {
@@ -200,14 +224,15 @@ public final class SQLJurisdictionRepository: JurisdictionRepository, Sendable {
     }
 
     public func insert(_ jurisdiction: RegisteredJurisdiction) async throws {
-        try await writer.write { database in
-            let inserted = try await database.raw("""
+        do {
+            try await writer.write([WriteStep("""
                 INSERT INTO jurisdictions (id, name, parent_id, plan_id)
                 VALUES (\(bind: jurisdiction.id), \(bind: jurisdiction.name), \(bind: jurisdiction.parentID), \(bind: jurisdiction.planID))
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id
-                """).all()
-            if inserted.isEmpty { throw IncidentError.jurisdictionExists(jurisdiction.id) }
+                """, refusedUnlessRow: .jurisdictionExists(jurisdiction.id))])
+        } catch WriteRefusal.jurisdictionExists(let id) {
+            throw IncidentError.jurisdictionExists(id)
         }
     }
 }

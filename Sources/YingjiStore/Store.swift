@@ -27,10 +27,12 @@ public final class Store: Sendable {
 
     public static func open(path: String, logger: Logger = Logger(label: "yingji.store")) async throws -> Store {
         let settings = ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"]
-        return try await prepare(engine: .sqlite, setup: settings) {
+        return try await prepare(engine: .sqlite, setup: settings, connect: {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             return (connection.sql(), { try await connection.close() })
-        }
+        }, runner: { maintenance in
+            try DirectSQLiteRunner(path: path, settings: settings.filter { !$0.contains("journal_mode") }, dialect: maintenance)
+        })
     }
 
     /// With `schema`, the tables live in that PostgreSQL schema (created if missing): several
@@ -52,16 +54,17 @@ public final class Store: Sendable {
             }
             setup.append("SET search_path TO \(schema)")
         }
-        return try await prepare(engine: .postgres, setup: setup) {
+        return try await prepare(engine: .postgres, setup: setup, connect: {
             let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 1, logger: logger)
             return (connection.sql(), { try await connection.close() })
-        }
+        }, runner: { database in SQLKitTransactionRunner(database: database, begin: "BEGIN") })
     }
 
-    /// Opens the writer's connection, applies the engine's settings and the migrations, then opens
-    /// the read connections; closes whatever it opened if any step fails.
+    /// Opens the maintenance connection, applies the engine's settings and the migrations, then
+    /// the writer's runner and the read connections; closes whatever it opened if any step fails.
     private static func prepare(engine: SQLEngine, setup: [String],
-                                connect: () async throws -> (any SQLDatabase, @Sendable () async throws -> Void)) async throws -> Store {
+                                connect: () async throws -> (any SQLDatabase, @Sendable () async throws -> Void),
+                                runner makeRunner: (any SQLDatabase) throws -> any TransactionRunner) async throws -> Store {
         var closers: [@Sendable () async throws -> Void] = []
         let closeAll: @Sendable ([@Sendable () async throws -> Void]) async -> Void = { list in
             for close in list.reversed() { try? await close() }
@@ -73,6 +76,8 @@ public final class Store: Sendable {
                 _ = try await writeDatabase.raw(SQLQueryString(statement)).all()
             }
             try await Migrations.run(on: writeDatabase, engine: engine)
+            let runner = try makeRunner(writeDatabase)
+            closers.append({ try await runner.close() })
             var readDatabases: [any SQLDatabase] = []
             for _ in 0..<readConnections {
                 let (database, close) = try await connect()
@@ -83,7 +88,7 @@ public final class Store: Sendable {
                 readDatabases.append(database)
             }
             let opened = closers
-            return Store(writer: GroupCommitWriter(database: writeDatabase, engine: engine), reads: ReadConnections(readDatabases),
+            return Store(writer: GroupCommitWriter(database: writeDatabase, runner: runner), reads: ReadConnections(readDatabases),
                          engine: engine, closer: { await closeAll(opened) })
         } catch {
             await closeAll(closers)

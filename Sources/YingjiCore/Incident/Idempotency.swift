@@ -33,8 +33,17 @@ extension IncidentError {
 public struct RandomIDGenerator: IDGenerator {
     private static let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
     public init() {}
+    /// 16 letters of a 32-letter alphabet: 80 random bits, five per letter, from two draws of
+    /// the system generator (a draw per letter cost a system call each).
     public func next(_ prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
-        return prefix + "_" + String((0..<16).map { _ in Self.alphabet[Int(generator.next(upperBound: UInt32(Self.alphabet.count)))] })
+        var bits: (UInt64, UInt64) = (generator.next(), generator.next())
+        var letters = Array(prefix) + ["_"]
+        for index in 0..<16 {
+            let word = index < 12 ? bits.0 : bits.1
+            letters.append(Self.alphabet[Int(word & 0x1F)])
+            if index < 12 { bits.0 >>= 5 } else { bits.1 >>= 5 }
+        }
+        return String(letters)
     }
 }

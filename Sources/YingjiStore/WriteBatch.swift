@@ -1,0 +1,85 @@
+import Foundation
+import SQLKit
+
+/// One statement of a write. With `refusal`, the statement must return a row (it ends in
+/// `RETURNING`); when it returns none, the write is refused with that reason and undone.
+struct WriteStep: Sendable {
+    let query: SQLQueryString
+    let refusal: WriteRefusal?
+
+    init(_ query: SQLQueryString, refusedUnlessRow refusal: WriteRefusal? = nil) {
+        self.query = query
+        self.refusal = refusal
+    }
+}
+
+/// Why a write was refused by the database's answer rather than by an error.
+enum WriteRefusal: Error, Sendable {
+    case staleVersion(incidentID: String, expected: Int)
+    case keyTaken(String)
+    case jurisdictionExists(String)
+}
+
+/// Runs a group of writes in one transaction: each write's steps in order, each write in its own
+/// savepoint when there are several, so one refused or failing write is undone alone. Answers each
+/// write's result, or throws when the transaction as a whole failed (then nothing of it stands).
+protocol TransactionRunner: Sendable {
+    func run(_ batch: [[WriteStep]]) async throws -> [Result<Void, Error>]
+    /// Where the writer's loop should run (SQLite: the thread that owns the connection).
+    var executor: (any TaskExecutor)? { get }
+    func close() async throws
+}
+
+extension TransactionRunner {
+    /// BEGIN, the writes (in savepoints when more than one), COMMIT; ROLLBACK on any failure of the whole.
+    static func runBatch(_ batch: [[WriteStep]], begin: SQLQueryString,
+                         execute: (SQLQueryString) async throws -> Bool) async throws -> [Result<Void, Error>] {
+        func runSteps(_ steps: [WriteStep]) async throws {
+            for step in steps {
+                let producedRow = try await execute(step.query)
+                if let refusal = step.refusal, !producedRow { throw refusal }
+            }
+        }
+        var results: [Result<Void, Error>] = []
+        do {
+            _ = try await execute(begin)
+            if batch.count == 1 {
+                try await runSteps(batch[0])
+                results.append(.success(()))
+            } else {
+                for steps in batch {
+                    _ = try await execute("SAVEPOINT yingji_write")
+                    do {
+                        try await runSteps(steps)
+                        _ = try await execute("RELEASE SAVEPOINT yingji_write")
+                        results.append(.success(()))
+                    } catch {
+                        _ = try await execute("ROLLBACK TO SAVEPOINT yingji_write")
+                        _ = try await execute("RELEASE SAVEPOINT yingji_write")
+                        results.append(.failure(error))
+                    }
+                }
+            }
+            _ = try await execute("COMMIT")
+        } catch {
+            _ = try? await execute("ROLLBACK")
+            throw error
+        }
+        return results
+    }
+}
+
+/// PostgreSQL (and any SQLKit database): statements through SQLKit, one after another.
+struct SQLKitTransactionRunner: TransactionRunner {
+    let database: any SQLDatabase
+    let begin: SQLQueryString
+
+    func run(_ batch: [[WriteStep]]) async throws -> [Result<Void, Error>] {
+        try await Self.runBatch(batch, begin: begin) { query in
+            try await !database.raw(query).all().isEmpty
+        }
+    }
+
+    var executor: (any TaskExecutor)? { nil }
+    func close() async throws {}
+}
