@@ -91,24 +91,126 @@ enum Migrations {
                 """,
             ]
         },
+        Migration(version: 4, name: "Migration004Accounts") { _ in
+            [
+                // Who an incident was reported for, and which organisations have a part in it
+                // (`,org_a,org_b,` so one LIKE finds an organisation), for listing what an account may see.
+                "ALTER TABLE incidents ADD COLUMN organisation_id TEXT",
+                "ALTER TABLE incidents ADD COLUMN involved TEXT NOT NULL DEFAULT ','",
+                """
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY,
+                    login TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    password_changed_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE organisations (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    jurisdiction_id TEXT NOT NULL REFERENCES jurisdictions (id)
+                )
+                """,
+                """
+                CREATE TABLE role_grants (
+                    user_id TEXT NOT NULL REFERENCES users (id),
+                    role TEXT NOT NULL,
+                    jurisdiction_id TEXT NOT NULL REFERENCES jurisdictions (id),
+                    organisation_id TEXT NOT NULL DEFAULT '',
+                    PRIMARY KEY (user_id, role, jurisdiction_id, organisation_id)
+                )
+                """,
+                """
+                CREATE TABLE sessions (
+                    id_hash TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id),
+                    csrf_token TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    last_seen_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                "CREATE INDEX sessions_user ON sessions (user_id)",
+                """
+                CREATE TABLE api_tokens (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id),
+                    name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL,
+                    jurisdiction_id TEXT NOT NULL,
+                    organisation_id TEXT,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL,
+                    revoked_at DOUBLE PRECISION,
+                    last_used_at DOUBLE PRECISION
+                )
+                """,
+                """
+                CREATE TABLE login_failures (
+                    login TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                "CREATE INDEX login_failures_login ON login_failures (login, at)",
+                "CREATE INDEX login_failures_address ON login_failures (address, at)",
+                """
+                CREATE TABLE auth_events (
+                    at DOUBLE PRECISION NOT NULL,
+                    kind TEXT NOT NULL,
+                    login TEXT,
+                    address TEXT,
+                    detail TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX auth_events_at ON auth_events (at)",
+            ]
+        },
     ]
 
-    /// Applies the migrations not yet recorded, each in its own transaction.
+    /// Applies the migrations not yet recorded, each in its own transaction. Safe when several
+    /// processes start on one database at once: each migration's transaction takes the
+    /// database-wide write lock first (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock) and
+    /// checks again that no one applied it meanwhile.
     static func run(on database: any SQLDatabase, engine: SQLEngine) async throws {
-        try await database.raw("CREATE TABLE IF NOT EXISTS yingji_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)").run()
-        let applied = Set(try await database.raw("SELECT version FROM yingji_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
-        for migration in all where !applied.contains(migration.version) {
-            try await database.raw("BEGIN").run()
-            do {
+        try await locked(database, engine) {
+            try await database.raw("CREATE TABLE IF NOT EXISTS yingji_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)").run()
+        }
+        for migration in all {
+            try await locked(database, engine) {
+                let applied = try await database.raw("SELECT version FROM yingji_migrations WHERE version = \(bind: migration.version)").all()
+                guard applied.isEmpty else { return }
                 for statement in migration.statements(engine) {
                     try await database.raw(SQLQueryString(statement)).run()
                 }
                 try await database.raw("INSERT INTO yingji_migrations (version, name) VALUES (\(bind: migration.version), \(bind: migration.name))").run()
-                try await database.raw("COMMIT").run()
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
             }
         }
     }
+
+    /// Runs `work` in a transaction that holds the migration lock.
+    private static func locked(_ database: any SQLDatabase, _ engine: SQLEngine, _ work: () async throws -> Void) async throws {
+        switch engine {
+        case .sqlite: try await database.raw("BEGIN IMMEDIATE").run()
+        case .postgres:
+            try await database.raw("BEGIN").run()
+            _ = try await database.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(migrationLockKey))) AS locked").all()
+        }
+        do {
+            try await work()
+            try await database.raw("COMMIT").run()
+        } catch {
+            try? await database.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+
+    /// Any fixed number: the advisory lock every Yingji process takes to migrate.
+    private static let migrationLockKey = 7_394_105_001
 }

@@ -25,11 +25,13 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         let data = try Self.json(incident)
         var steps = Self.claim(idempotency)
         steps.append(WriteStep("""
-            INSERT INTO incidents (id, jurisdiction, status, grade, version, next_deadline, pending_due, overdue_count, created_at, data)
+            INSERT INTO incidents (id, jurisdiction, status, grade, version, next_deadline, pending_due, overdue_count, created_at, data,
+                                   organisation_id, involved)
             VALUES (\(bind: incident.id), \(bind: incident.jurisdiction), \(bind: incident.status.rawValue), \(bind: incident.grade?.grade),
                     \(bind: incident.version), \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
                     \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), \(bind: incident.overdueCount),
-                    \(bind: incident.createdAt.timeIntervalSinceReferenceDate), \(bind: data))
+                    \(bind: incident.createdAt.timeIntervalSinceReferenceDate), \(bind: data),
+                    \(bind: incident.organisationID), \(bind: Self.involvedColumn(incident)))
             """))
         steps += Self.append(timeline)
         try await write(steps)
@@ -42,7 +44,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             UPDATE incidents SET status = \(bind: incident.status.rawValue), grade = \(bind: incident.grade?.grade),
                 version = \(bind: incident.version), next_deadline = \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
                 pending_due = \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), overdue_count = \(bind: incident.overdueCount),
-                data = \(bind: data)
+                data = \(bind: data), organisation_id = \(bind: incident.organisationID), involved = \(bind: Self.involvedColumn(incident))
             WHERE id = \(bind: incident.id) AND version = \(bind: expectedVersion)
             RETURNING id
             """, refusedUnlessRow: .staleVersion(incidentID: incident.id, expected: expectedVersion)))
@@ -58,6 +60,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             switch refusal {
             case .keyTaken(let key): throw IncidentError.keyTaken(key)
             case .jurisdictionExists(let id): throw IncidentError.jurisdictionExists(id)
+            case .loginTaken, .notFound: throw refusal
             case .staleVersion(let id, let expected):
                 guard let actual = try await version(id: id) else {
                     throw IncidentError(.notFound, "incident.not_found", "没有事故 \(id)")
@@ -85,6 +88,24 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         if let due = query.pendingDueBy {
             sql.appendInterpolation(unsafeRaw: " AND pending_due <= ")
             sql.appendInterpolation(bind: due.timeIntervalSinceReferenceDate)
+        }
+        if let clauses = query.visibility {
+            guard !clauses.isEmpty else { return [] }
+            sql.appendInterpolation(unsafeRaw: " AND (")
+            for (index, clause) in clauses.enumerated() {
+                sql.appendInterpolation(unsafeRaw: index == 0 ? "(" : " OR (")
+                Self.appendIn("jurisdiction", clause.jurisdictions, to: &sql)
+                if let organisation = clause.organisationID {
+                    sql.appendInterpolation(unsafeRaw: " AND organisation_id = ")
+                    sql.appendInterpolation(bind: organisation)
+                }
+                if let organisation = clause.involvedOrganisationID {
+                    sql.appendInterpolation(unsafeRaw: " AND involved LIKE ")
+                    sql.appendInterpolation(bind: "%,\(organisation.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "")),%")
+                }
+                sql.appendInterpolation(unsafeRaw: ")")
+            }
+            sql.appendInterpolation(unsafeRaw: ")")
         }
         if let jurisdictions = query.jurisdictions {
             guard !jurisdictions.isEmpty else { return [] }
@@ -137,6 +158,22 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             FROM incidents WHERE status NOT IN ('archived', 'evaluated')
             """).all().first
         return (try row?.decode(column: "open_incidents", as: Int.self) ?? 0, try row?.decode(column: "overdue", as: Int.self) ?? 0)
+    }
+
+    /// `,org_a,org_b,`: each involved organisation between commas, for a LIKE.
+    static func involvedColumn(_ incident: Incident) -> String {
+        "," + (incident.involvedOrganisations ?? []).map { $0 + "," }.joined()
+    }
+
+    /// `column IN (…)`, or a condition that is never true for an empty list.
+    private static func appendIn(_ column: String, _ values: [String], to sql: inout SQLQueryString) {
+        guard !values.isEmpty else { sql.appendInterpolation(unsafeRaw: "1 = 0"); return }
+        sql.appendInterpolation(unsafeRaw: "\(column) IN (")
+        for (index, value) in values.enumerated() {
+            if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
+            sql.appendInterpolation(bind: value)
+        }
+        sql.appendInterpolation(unsafeRaw: ")")
     }
 
     /// Stores the answer for a key; refused (`keyTaken`) if another request already stored one.

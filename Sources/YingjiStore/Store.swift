@@ -12,6 +12,7 @@ import YingjiCore
 public final class Store: Sendable {
     public let incidents: SQLIncidentRepository
     public let jurisdictions: SQLJurisdictionRepository
+    public let accounts: SQLAccountRepository
     public let engine: SQLEngine
     private let closer: @Sendable () async throws -> Void
 
@@ -21,6 +22,7 @@ public final class Store: Sendable {
     init(writer: GroupCommitWriter, reads: ReadConnections, engine: SQLEngine, closer: @escaping @Sendable () async throws -> Void) {
         incidents = SQLIncidentRepository(writer: writer, reads: reads, engine: engine)
         jurisdictions = SQLJurisdictionRepository(writer: writer, reads: reads)
+        accounts = SQLAccountRepository(writer: writer, reads: reads)
         self.engine = engine
         self.closer = closer
     }

@@ -18,6 +18,8 @@ enum WriteRefusal: Error, Sendable {
     case staleVersion(incidentID: String, expected: Int)
     case keyTaken(String)
     case jurisdictionExists(String)
+    case loginTaken(String)
+    case notFound(String)
 }
 
 /// Runs a group of writes in one transaction: each write's steps in order, each write in its own

@@ -5,11 +5,24 @@ public protocol IDGenerator: Sendable {
     func next(_ prefix: String) -> String
 }
 
+/// Who has a part in a new incident: the production unit it is reported for, and every
+/// organisation that should see it (that unit, the lead department for its category).
+public struct IncidentParties: Sendable, Equatable {
+    public let organisationID: String?
+    public let involved: [String]
+
+    public init(organisationID: String? = nil, involved: [String] = []) {
+        self.organisationID = organisationID
+        var seen = Set<String>()
+        self.involved = ((organisationID.map { [$0] } ?? []) + involved).filter { seen.insert($0).inserted }
+    }
+}
+
 extension Incident {
     /// Opens an incident from its initial report (初报): validates it against the plan, grades it,
     /// and starts every reporting clock. Returns the incident and what to put on its timeline.
     public static func open(id: String, plan: Plan, jurisdiction: String, report draft: ReportDraft, knownAt: Date,
-                            actor: String, now: Date, ids: IDGenerator) throws -> (Incident, [TimelineEvent]) {
+                            actor: String, now: Date, ids: IDGenerator, parties: IncidentParties = IncidentParties()) throws -> (Incident, [TimelineEvent]) {
         guard draft.kind == .initial else {
             throw IncidentError(.invalid, "report.kind", "新事故必须以初报开始", field: "kind")
         }
@@ -22,7 +35,15 @@ extension Incident {
             response: nil, commandHolder: nil, status: .reported, suspension: nil, confirmedConditions: [],
             reports: [report], obligations: [], version: 1, createdAt: now, updatedAt: now
         )
-        var events = [TimelineEvent("incident.reported", report.timelinePayload)]
+        incident.organisationID = parties.organisationID
+        incident.involvedOrganisations = parties.involved
+        var payload = report.timelinePayload
+        if case .object(var fields) = payload, !parties.involved.isEmpty {
+            fields["organisation"] = .optional(parties.organisationID)
+            fields["involvedOrganisations"] = .array(parties.involved.map(JSONValue.string))
+            payload = .object(fields)
+        }
+        var events = [TimelineEvent("incident.reported", payload)]
         events += incident.regrade(plan: plan, now: now, ids: ids)
         return (incident, events)
     }

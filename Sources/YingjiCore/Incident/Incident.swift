@@ -10,6 +10,10 @@ public struct Incident: Sendable, Codable, Equatable {
     /// The plan version the latest grade decision used.
     public var planVersion: String
     public let jurisdiction: String
+    /// The production unit (organisation id) the incident was reported for, when an enterprise reported it.
+    public var organisationID: String?
+    /// Organisations with a part in the incident (lead department, reporting unit); nil in records made before accounts.
+    public var involvedOrganisations: [String]?
     public var category: String?
     public var occurredAt: Date?
     public let knownAt: Date

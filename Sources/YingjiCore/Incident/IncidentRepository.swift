@@ -39,11 +39,14 @@ public struct IncidentQuery: Sendable, Equatable {
     public var overdueOnly: Bool
     /// Only incidents with a pending obligation due at or before this instant (for the overdue sweep).
     public var pendingDueBy: Date?
+    /// Only incidents an account may see (any clause matching); nil for no restriction.
+    public var visibility: [VisibilityClause]?
     public var limit: Int
     public var offset: Int
 
     public init(status: IncidentStatus? = nil, grade: Int? = nil, jurisdictions: [String]? = nil, openOnly: Bool = false,
-                overdueOnly: Bool = false, pendingDueBy: Date? = nil, limit: Int = 100, offset: Int = 0) {
+                overdueOnly: Bool = false, pendingDueBy: Date? = nil, visibility: [VisibilityClause]? = nil, limit: Int = 100, offset: Int = 0) {
+        self.visibility = visibility
         self.status = status
         self.grade = grade
         self.jurisdictions = jurisdictions
@@ -61,6 +64,7 @@ public struct IncidentQuery: Sendable, Equatable {
         if openOnly && !incident.status.isOpen { return false }
         if overdueOnly && incident.overdueCount == 0 { return false }
         if let pendingDueBy, !(incident.earliestPendingDue.map { $0 <= pendingDueBy } ?? false) { return false }
+        if let visibility, !visibility.contains(where: { $0.matches(incident.access) }) { return false }
         return true
     }
 }

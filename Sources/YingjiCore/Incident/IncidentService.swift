@@ -27,14 +27,14 @@ public struct IncidentService: Sendable {
     ///
     /// With `answer`, the stored answer for an idempotency key is written in the same transaction.
     public func report(jurisdiction: String, _ draft: ReportDraft, knownAt: Date? = nil, actor: String,
-                       answer: IdempotencyAnswer? = nil) async throws -> Incident {
+                       parties: IncidentParties = IncidentParties(), answer: IdempotencyAnswer? = nil) async throws -> Incident {
         let plan = try plan(for: jurisdiction)
         let now = clock.now()
         if let knownAt, knownAt > now.addingTimeInterval(Plan.allowedClockSkew) {
             throw IncidentError(.invalid, "report.future_time", "获知事故时间不能晚于现在", field: "knownAt")
         }
         let (incident, events) = try Incident.open(id: ids.next("inc"), plan: plan, jurisdiction: jurisdiction, report: draft,
-                                                   knownAt: knownAt ?? now, actor: actor, now: now, ids: ids)
+                                                   knownAt: knownAt ?? now, actor: actor, now: now, ids: ids, parties: parties)
         try await repository.insert(incident, timeline: seal(events, incidentID: incident.id, after: nil, actor: actor, now: now),
                                     idempotency: try answer?(incident))
         return incident

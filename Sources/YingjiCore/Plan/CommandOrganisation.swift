@@ -24,6 +24,9 @@ public struct Body: Sendable, Encodable {
 public struct Role: Sendable, Encodable {
     public let id: String
     public let name: String
+    /// The account roles whose holders act for this post or body (`holders:` in the plan file);
+    /// empty when no account here can (a body above the plan's own government).
+    public let holders: [UserRole]
     public let source: Source?
 }
 

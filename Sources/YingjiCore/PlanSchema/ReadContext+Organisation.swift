@@ -43,6 +43,15 @@ extension ReadContext {
         return level
     }
 
+    private func holders(_ item: NodeReader) throws -> [UserRole] {
+        try item.strings("holders").map { text in
+            guard let role = UserRole(rawValue: text) else {
+                throw item.error("holders", "未知的账号角色「\(text)」，可用：\(UserRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return role
+        }
+    }
+
     func command(_ reader: NodeReader) throws -> CommandOrganisation {
         guard let onSite = try reader.optionalMap("onSite") else { throw reader.error("onSite", "缺少现场指挥部") }
         let onSiteSource = try requiredSource(onSite)
@@ -50,7 +59,7 @@ extension ReadContext {
             headquarters: try body(try reader.map("headquarters")),
             office: try body(try reader.map("office")),
             roles: try reader.list("roles") { item in
-                Role(id: try item.string("id"), name: try item.string("name"), source: try source(item, required: false))
+                Role(id: try item.string("id"), name: try item.string("name"), holders: try holders(item), source: try source(item, required: false))
             },
             units: try reader.list("units") { item in
                 Unit(

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import YingjiCore
+
+/// Who sees which incident and who may act for the plan's posts, without a server.
+@Suite struct AccessTests {
+    // 兵团 → 第十四师昆玉市 → 团场; 兵团 → 另一师 (sibling of kunyu).
+    static let tree = JurisdictionTree([
+        RegisteredJurisdiction(id: "bingtuan", name: "新疆生产建设兵团", parentID: nil, planID: "kunyu"),
+        RegisteredJurisdiction(id: "kunyu", name: "第十四师昆玉市", parentID: "bingtuan", planID: "kunyu"),
+        RegisteredJurisdiction(id: "tuan-224", name: "二二四团", parentID: "kunyu", planID: "kunyu"),
+        RegisteredJurisdiction(id: "other", name: "另一师", parentID: "bingtuan", planID: "kunyu"),
+    ])
+
+    static func identity(_ grants: RoleGrant...) -> Identity {
+        Identity(user: UserAccount(id: "u1", login: "zhang", name: "张三", passwordHash: "x", createdAt: Fixture.t0), grants: grants, method: .token(id: "t"))
+    }
+
+    @Test func lineageAndSubtree() {
+        #expect(Self.tree.lineage("tuan-224") == ["tuan-224", "kunyu", "bingtuan"])
+        #expect(Self.tree.subtree("kunyu") == ["kunyu", "tuan-224"])
+        #expect(Self.tree.isWithin("tuan-224", "bingtuan"))
+        #expect(!Self.tree.isWithin("other", "kunyu"))
+        #expect(!Self.tree.isWithin("kunyu", "tuan-224"))
+    }
+
+    @Test func aGrantCoversItsJurisdictionAndBelowNeverParentOrSibling() {
+        let duty = Self.identity(RoleGrant(role: .dutyOfficer, jurisdictionID: "kunyu"))
+        let seen = ["bingtuan", "kunyu", "tuan-224", "other"].filter { duty.canSee(IncidentAccess(jurisdiction: $0), tree: Self.tree) }
+        #expect(seen == ["kunyu", "tuan-224"])
+        #expect(duty.may(.fulfilObligation, on: IncidentAccess(jurisdiction: "tuan-224"), tree: Self.tree))
+        #expect(!duty.may(.decideResponse, on: IncidentAccess(jurisdiction: "kunyu"), tree: Self.tree))
+        #expect(duty.visibility(tree: Self.tree) == [VisibilityClause(jurisdictions: ["kunyu", "tuan-224"], organisationID: nil, involvedOrganisationID: nil)])
+    }
+
+    @Test func enterpriseReportersSeeOnlyTheirOwnUnitAndLiaisonsOnlyWhereTheirUnitTakesPart() {
+        let reporter = Self.identity(RoleGrant(role: .enterpriseReporter, jurisdictionID: "kunyu", organisationID: "org-chem"))
+        let liaison = Self.identity(RoleGrant(role: .memberLiaison, jurisdictionID: "kunyu", organisationID: "org-police"))
+        let own = IncidentAccess(jurisdiction: "tuan-224", organisationID: "org-chem", involvedOrganisations: ["org-chem"])
+        let other = IncidentAccess(jurisdiction: "kunyu", organisationID: "org-mine", involvedOrganisations: ["org-mine", "org-police"])
+        let elsewhere = IncidentAccess(jurisdiction: "other", organisationID: "org-chem", involvedOrganisations: ["org-chem", "org-police"])
+        #expect(reporter.canSee(own, tree: Self.tree))
+        #expect(!reporter.canSee(other, tree: Self.tree))
+        #expect(!reporter.canSee(elsewhere, tree: Self.tree))
+        #expect(reporter.may(.followUp, on: own, tree: Self.tree))
+        #expect(!reporter.may(.readTimeline, on: own, tree: Self.tree))
+        #expect(!liaison.canSee(own, tree: Self.tree))
+        #expect(liaison.canSee(other, tree: Self.tree))
+        #expect(!liaison.canSee(elsewhere, tree: Self.tree))
+        #expect(!liaison.may(.fulfilObligation, on: other, tree: Self.tree))
+        let clauses = reporter.visibility(tree: Self.tree)
+        #expect(clauses == [VisibilityClause(jurisdictions: ["kunyu", "tuan-224"], organisationID: "org-chem", involvedOrganisationID: nil)])
+        #expect(clauses[0].matches(own) && !clauses[0].matches(other) && !clauses[0].matches(elsewhere))
+    }
+
+    @Test func planPostsAreHeldOnlyThroughAGrantThatMayDecide() throws {
+        let plan = try Fixture.plan("kunyu")
+        let incident = IncidentAccess(jurisdiction: "tuan-224")
+        let commander = Self.identity(RoleGrant(role: .commander, jurisdictionID: "kunyu"))
+        #expect(commander.planRoles(on: incident, plan: plan, tree: Self.tree) == ["commander", "special-hq"])
+        let principal = Self.identity(RoleGrant(role: .principal, jurisdictionID: "bingtuan"))
+        #expect(principal.planRoles(on: incident, plan: plan, tree: Self.tree) == ["party-committee", "principal", "municipality"])
+        // A commander of another jurisdiction holds nothing here; a viewer never does.
+        #expect(Self.identity(RoleGrant(role: .commander, jurisdictionID: "other")).planRoles(on: incident, plan: plan, tree: Self.tree).isEmpty)
+        #expect(Self.identity(RoleGrant(role: .viewer, jurisdictionID: "kunyu")).planRoles(on: incident, plan: plan, tree: Self.tree).isEmpty)
+    }
+
+    @Test func grantTextRoundTrips() {
+        #expect(RoleGrant(text: "commander@kunyu") == RoleGrant(role: .commander, jurisdictionID: "kunyu"))
+        #expect(RoleGrant(text: "enterprise-reporter@kunyu/org-chem")?.organisationID == "org-chem")
+        #expect(RoleGrant(text: "enterprise-reporter@kunyu/org-chem")?.text == "enterprise-reporter@kunyu/org-chem")
+        #expect(RoleGrant(text: "chief@kunyu") == nil)
+        #expect(RoleGrant(text: "commander@") == nil)
+        #expect(RoleGrant(text: "commander") == nil)
+    }
+
+    @Test func incidentPartiesPutTheReportingUnitFirstWithoutRepeats() throws {
+        let parties = IncidentParties(organisationID: "org-chem", involved: ["org-police", "org-chem"])
+        #expect(parties.involved == ["org-chem", "org-police"])
+        let plan = try Fixture.plan("kunyu")
+        let (incident, events) = try Incident.open(id: "inc-1", plan: plan, jurisdiction: "kunyu", report: Fixture.kunyuReport([.deaths: 1]),
+                                                   knownAt: Fixture.t0, actor: "张三", now: Fixture.t0, ids: CountingIDs(), parties: parties)
+        #expect(incident.access == IncidentAccess(jurisdiction: "kunyu", organisationID: "org-chem", involvedOrganisations: ["org-chem", "org-police"]))
+        #expect(events[0].payload["involvedOrganisations"] == ["org-chem", "org-police"])
+    }
+}
