@@ -84,3 +84,43 @@ import Testing
         #expect(events[0].payload["involvedOrganisations"] == ["org-chem", "org-police"])
     }
 }
+
+@Suite struct PasswordPolicyTests {
+    @Test func refusesWeakPasswordsWithTheReason() {
+        #expect(PasswordPolicy.problem("short1", login: "zhang") == "密码至少 10 个字符")
+        #expect(PasswordPolicy.problem("abcdefghijkl", login: "zhang") == "密码须至少包含字母、数字、符号中的两类")
+        #expect(PasswordPolicy.problem("1234567890", login: "zhang") == "密码须至少包含字母、数字、符号中的两类")
+        #expect(PasswordPolicy.problem("Zhang2026!!", login: "zhang") == "密码不能包含登录名")
+        #expect(PasswordPolicy.problem("a1a1a1a1a1a1", login: "zhang") == "密码过于简单（不同字符太少）")
+        #expect(PasswordPolicy.problem(String(repeating: "应急", count: 12) + "1", login: "zhang")?.hasPrefix("密码最多 72 个字节") == true)
+        #expect(PasswordPolicy.problem("昆玉市应急值班2026", login: "zhang") == nil)
+        #expect(PasswordPolicy.problem("duty-desk-7415", login: "zhang") == nil)
+    }
+}
+
+/// docs/security.md prints the permission table; it must say what the code does.
+@Suite struct SecurityDocTests {
+    @Test func theDocumentedTableIsTheCodesTable() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/security.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let table = try #require(text.components(separatedBy: "<!-- PERMISSIONS -->").dropFirst().first?.components(separatedBy: "<!-- /PERMISSIONS -->").first)
+        let rows = table.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        let header = rows[0]
+        let actions = header.dropFirst(2).dropLast(2).map { Action(rawValue: $0.trimmingCharacters(in: CharacterSet(charactersIn: "`"))) }
+        #expect(actions == Action.allCases.map { Optional($0) })
+        var documented: [UserRole: Set<Action>] = [:]
+        var seen: [UserRole: String] = [:]
+        for row in rows.dropFirst(2) {
+            let roleText = try #require(row[1].split(separator: " ").first).trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            let role = try #require(UserRole(rawValue: roleText), "\(row)")
+            #expect(row[1].hasSuffix(role.chineseName))
+            documented[role] = Set(zip(Action.allCases, row.dropFirst(2)).filter { $0.1 == "✓" }.map(\.0))
+            seen[role] = row[row.count - 2]
+        }
+        #expect(documented == Permissions.table)
+        #expect(seen == Dictionary(uniqueKeysWithValues: UserRole.allCases.map { role in
+            (role, role.visibility == .jurisdiction ? "jurisdiction" : role.visibility == .ownUnit ? "own unit" : "involved unit")
+        }))
+    }
+}
