@@ -101,7 +101,8 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
                 }
                 if let organisation = clause.involvedOrganisationID {
                     sql.appendInterpolation(unsafeRaw: " AND involved LIKE ")
-                    sql.appendInterpolation(bind: "%,\(organisation.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "")),%")
+                    sql.appendInterpolation(bind: "%,\(Self.likeLiteral(organisation)),%")
+                    sql.appendInterpolation(unsafeRaw: " ESCAPE '\\'")
                 }
                 sql.appendInterpolation(unsafeRaw: ")")
             }
@@ -109,12 +110,8 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         }
         if let jurisdictions = query.jurisdictions {
             guard !jurisdictions.isEmpty else { return [] }
-            sql.appendInterpolation(unsafeRaw: " AND jurisdiction IN (")
-            for (index, jurisdiction) in jurisdictions.enumerated() {
-                if index > 0 { sql.appendInterpolation(unsafeRaw: ", ") }
-                sql.appendInterpolation(bind: jurisdiction)
-            }
-            sql.appendInterpolation(unsafeRaw: ")")
+            sql.appendInterpolation(unsafeRaw: " AND ")
+            Self.appendIn("jurisdiction", jurisdictions, to: &sql)
         }
         sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 1_000_000))) OFFSET \(max(0, query.offset))")
         return try await reads.database.raw(sql).all().map(Self.decodeIncident)
@@ -163,6 +160,11 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     /// `,org_a,org_b,`: each involved organisation between commas, for a LIKE.
     static func involvedColumn(_ incident: Incident) -> String {
         "," + (incident.involvedOrganisations ?? []).map { $0 + "," }.joined()
+    }
+
+    /// The text as a LIKE pattern that matches only itself (`\`, `%` and `_` escaped with `\`).
+    static func likeLiteral(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 
     /// `column IN (…)`, or a condition that is never true for an empty list.

@@ -88,7 +88,9 @@ import Testing
     @Test(arguments: Engines.all) func incidentListsHonourVisibilityClauses(_ engine: SQLEngine) async throws {
         let store = try await Engines.open(engine)
         let service = IncidentService(repository: store.incidents, plans: try KunyuOnly(), clock: FixedClock(t0), ids: UUIDs(), hasher: SHA256ChainHasher())
-        let org = unique("org"), police = unique("org")
+        // Ids with `_` and `%` must match only themselves in the LIKE that finds involved units.
+        let org = unique("org"), police = unique("org_police%")
+        let lookalike = police.replacingOccurrences(of: "_", with: "x")
         let own = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "企业", parties: IncidentParties(organisationID: org, involved: [police]))
         let other = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "值班员")
         func ids(_ clause: VisibilityClause) async throws -> Set<String> {
@@ -97,6 +99,8 @@ import Testing
         #expect(try await ids(VisibilityClause(jurisdictions: ["kunyu"], organisationID: nil, involvedOrganisationID: nil)) == [own.id, other.id])
         #expect(try await ids(VisibilityClause(jurisdictions: ["kunyu"], organisationID: org, involvedOrganisationID: nil)) == [own.id])
         #expect(try await ids(VisibilityClause(jurisdictions: ["kunyu"], organisationID: nil, involvedOrganisationID: police)) == [own.id])
+        #expect(try await ids(VisibilityClause(jurisdictions: ["kunyu"], organisationID: nil, involvedOrganisationID: lookalike)).isEmpty)
+        #expect(try await ids(VisibilityClause(jurisdictions: ["kunyu"], organisationID: nil, involvedOrganisationID: "%")).isEmpty)
         #expect(try await ids(VisibilityClause(jurisdictions: ["bachu"], organisationID: nil, involvedOrganisationID: nil)).isEmpty)
         #expect(try await store.incidents.incidents(IncidentQuery(visibility: [], limit: 10)).isEmpty)
         // A follow-up keeps who the incident belongs to.
