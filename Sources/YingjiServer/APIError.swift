@@ -32,6 +32,16 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         headers = [:]
     }
 
+    /// The account lacks the action here (it may see the thing, so 403 leaks nothing).
+    static func denied(_ action: Action, detail: String = "") -> APIError {
+        APIError(.forbidden, "auth.forbidden", "您的角色无权\(action.chineseName)\(detail)")
+    }
+
+    /// What an incident the account may not see looks like: exactly a missing one.
+    static func noIncident(_ id: String) -> APIError {
+        APIError(.notFound, "incident.not_found", "没有事故 \(id)")
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"

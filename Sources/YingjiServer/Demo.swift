@@ -1,8 +1,10 @@
 import Foundation
 import YingjiCore
 
-/// `serve --demo`: on an empty database, the three seed jurisdictions bound to their plans and
-/// one sample incident, so a newcomer sees a working board at once.
+/// `serve --demo`: on an empty database, the three seed jurisdictions bound to their plans (each
+/// with one subordinate area under the same plan), a member department and an enterprise in
+/// each, a demo account for every role in each seed jurisdiction, and one sample incident, so a
+/// newcomer sees a working board at once and can sign in as anyone.
 public enum Demo {
     public static let jurisdictions = [
         RegisteredJurisdiction(id: "kunyu", name: "第十四师昆玉市", parentID: nil, planID: "kunyu"),
@@ -10,11 +12,62 @@ public enum Demo {
         RegisteredJurisdiction(id: "lhasa", name: "拉萨市", parentID: nil, planID: "lhasa"),
     ]
 
+    /// One area below each seed jurisdiction, governed by the same plan (团场 under the 师市, 镇
+    /// under the 县, 区 under the 市).
+    public static let subordinate = [
+        RegisteredJurisdiction(id: "kunyu-224", name: "第十四师二二四团", parentID: "kunyu", planID: "kunyu"),
+        RegisteredJurisdiction(id: "bachu-sebiya", name: "巴楚县色力布亚镇", parentID: "bachu", planID: "bachu"),
+        RegisteredJurisdiction(id: "lhasa-chengguan", name: "拉萨市城关区", parentID: "lhasa", planID: "lhasa"),
+    ]
+
+    /// An enterprise and a member department in each seed jurisdiction (demo names, not real units).
+    public static let organisations = [
+        Organisation(id: "kunyu-chem", name: "昆玉市某化工有限公司（演示）", kind: .enterprise, jurisdictionID: "kunyu"),
+        Organisation(id: "kunyu-police", name: "第十四师昆玉市公安局", kind: .memberUnit, jurisdictionID: "kunyu"),
+        Organisation(id: "bachu-mine", name: "巴楚县某矿业有限公司（演示）", kind: .enterprise, jurisdictionID: "bachu"),
+        Organisation(id: "bachu-police", name: "巴楚县公安局", kind: .memberUnit, jurisdictionID: "bachu"),
+        Organisation(id: "lhasa-build", name: "拉萨市某建筑工程有限公司（演示）", kind: .enterprise, jurisdictionID: "lhasa"),
+        Organisation(id: "lhasa-police", name: "拉萨市公安局", kind: .memberUnit, jurisdictionID: "lhasa"),
+    ]
+
+    /// The one password of every demo account (printed at start; a demo database only).
+    public static let password = "Yingji-demo-2026"
+
+    /// A demo account: `<jurisdiction>-<role>` holding that role there (unit-bound roles for the
+    /// jurisdiction's demo enterprise or police), plus `admin` over everything.
+    public struct Account: Sendable {
+        public let login: String
+        public let name: String
+        public let grant: RoleGrant
+    }
+
+    public static var accounts: [Account] {
+        var result = [Account(login: "admin", name: "系统管理员（演示）", grant: RoleGrant(role: .administrator, jurisdictionID: JurisdictionTree.everywhere))]
+        for jurisdiction in jurisdictions {
+            for role in UserRole.allCases where role != .administrator {
+                let unit: String? = role == .enterpriseReporter ? organisations.first { $0.jurisdictionID == jurisdiction.id && $0.kind == .enterprise }?.id
+                    : role == .memberLiaison ? organisations.first { $0.jurisdictionID == jurisdiction.id && $0.kind == .memberUnit }?.id : nil
+                result.append(Account(login: "\(jurisdiction.id)-\(role.rawValue)", name: "\(jurisdiction.name)\(role.chineseName)（演示）",
+                                      grant: RoleGrant(role: role, jurisdictionID: jurisdiction.id, organisationID: unit)))
+            }
+        }
+        for area in subordinate {
+            result.append(Account(login: "\(area.id)-duty-officer", name: "\(area.name)值班员（演示）", grant: RoleGrant(role: .dutyOfficer, jurisdictionID: area.id)))
+        }
+        return result
+    }
+
     /// Seeds only an empty database; returns false (and changes nothing) otherwise.
     @discardableResult
     public static func seed(_ server: Server) async throws -> Bool {
         guard server.catalog.jurisdictions.isEmpty, try await server.store.incidents.incidents(IncidentQuery(limit: 1)).isEmpty else { return false }
-        for jurisdiction in jurisdictions { try await server.catalog.register(jurisdiction) }
+        for jurisdiction in jurisdictions + subordinate { try await server.catalog.register(jurisdiction) }
+        for organisation in organisations { try await server.accounts.addOrganisation(organisation) }
+        let hash = try await server.accounts.hasher.hash(password)
+        for account in accounts {
+            _ = try await server.accounts.addUser(login: account.login, name: account.name, password: password, grants: [account.grant],
+                                                  by: "演示数据", passwordHash: hash)
+        }
         let now = server.clock.now()
         let draft = ReportDraft(
             kind: .initial,
@@ -31,8 +84,24 @@ public enum Demo {
             category: "火灾",
             occurredAt: now.addingTimeInterval(-20 * 60)
         )
-        let incident = try await server.incidents.report(jurisdiction: "kunyu", draft, knownAt: now.addingTimeInterval(-10 * 60), actor: "值班员（演示）")
-        await server.events.publish("incident.created", IncidentView.summary(incident))
+        let incident = try await server.incidents.report(jurisdiction: "kunyu", draft, knownAt: now.addingTimeInterval(-10 * 60),
+                                                         actor: "第十四师昆玉市值班员（演示）（kunyu-duty-officer）",
+                                                         parties: IncidentParties(organisationID: "kunyu-chem", involved: ["kunyu-police"]))
+        await server.events.publish("incident.created", IncidentView.summary(incident), access: incident.access)
         return true
+    }
+}
+
+extension Demo {
+    /// What `serve --demo` prints: the password and every login, grouped by jurisdiction.
+    public static var loginSheet: String {
+        var lines = ["演示账号（密码均为 \(password)，仅供演示）："]
+        let groups = Dictionary(grouping: accounts, by: { $0.grant.jurisdictionID })
+        for id in [JurisdictionTree.everywhere] + (jurisdictions + subordinate).map(\.id) {
+            guard let members = groups[id] else { continue }
+            let place = id == JurisdictionTree.everywhere ? "全部辖区" : (jurisdictions + subordinate).first { $0.id == id }?.name ?? id
+            lines.append("  \(place)：" + members.map { "\($0.login)（\($0.grant.role.chineseName)）" }.joined(separator: " "))
+        }
+        return lines.joined(separator: "\n")
     }
 }

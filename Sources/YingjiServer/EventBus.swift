@@ -7,6 +7,8 @@ public struct ServerEvent: Sendable, Equatable {
     public let id: String
     public let name: String
     public let data: JSONValue
+    /// Whose incident it concerns; only subscribers allowed to see it receive it (nil: everyone).
+    public var access: IncidentAccess? = nil
 
     /// The text/event-stream frame.
     public var frame: String {
@@ -22,7 +24,17 @@ public actor EventBus {
     private let boot: String
     private var counter = 0
     private var recent: [(number: Int, event: ServerEvent)] = []
-    private var subscribers: [UUID: AsyncStream<ServerEvent>.Continuation] = [:]
+    private var subscribers: [UUID: Subscriber] = [:]
+
+    /// A connected stream and which incidents its account may see.
+    private struct Subscriber {
+        let continuation: AsyncStream<ServerEvent>.Continuation
+        let mayReceive: @Sendable (IncidentAccess) -> Bool
+
+        func offer(_ event: ServerEvent) {
+            if event.access.map(mayReceive) ?? true { continuation.yield(event) }
+        }
+    }
 
     public init(boot: String = String(UInt32.random(in: 0...UInt32.max), radix: 36)) {
         self.boot = boot
@@ -30,38 +42,40 @@ public actor EventBus {
 
     public var subscriberCount: Int { subscribers.count }
 
-    public func publish(_ name: String, _ data: JSONValue) {
+    public func publish(_ name: String, _ data: JSONValue, access: IncidentAccess? = nil) {
         counter += 1
-        let event = ServerEvent(id: "\(boot)-\(counter)", name: name, data: data)
+        let event = ServerEvent(id: "\(boot)-\(counter)", name: name, data: data, access: access)
         recent.append((counter, event))
         if recent.count > Self.kept { recent.removeFirst(recent.count - Self.kept) }
-        for continuation in subscribers.values { continuation.yield(event) }
+        for subscriber in subscribers.values { subscriber.offer(event) }
     }
 
     /// A keep-alive for every subscriber, so dead connections are noticed and proxies stay open.
     public func heartbeat() {
         let beat = ServerEvent(id: "", name: "", data: .null)
-        for continuation in subscribers.values { continuation.yield(beat) }
+        for subscriber in subscribers.values { subscriber.continuation.yield(beat) }
     }
 
-    /// Subscribes; returns the events missed since `lastEventID` (or a reset) and the live stream.
-    public func subscribe(lastEventID: String?) -> (id: UUID, missed: [ServerEvent], stream: AsyncStream<ServerEvent>) {
+    /// Subscribes; returns the events missed since `lastEventID` (or a reset) and the live stream,
+    /// both holding only events about incidents `mayReceive` allows.
+    public func subscribe(lastEventID: String?, mayReceive: @escaping @Sendable (IncidentAccess) -> Bool = { _ in true })
+        -> (id: UUID, missed: [ServerEvent], stream: AsyncStream<ServerEvent>) {
         let id = UUID()
         let (stream, continuation) = AsyncStream<ServerEvent>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
-        subscribers[id] = continuation
+        subscribers[id] = Subscriber(continuation: continuation, mayReceive: mayReceive)
         continuation.onTermination = { [weak self] _ in
             Task { await self?.unsubscribe(id) }
         }
-        return (id, missed(since: lastEventID), stream)
+        return (id, missed(since: lastEventID).filter { $0.access.map(mayReceive) ?? true }, stream)
     }
 
     public func unsubscribe(_ id: UUID) {
-        subscribers.removeValue(forKey: id)?.finish()
+        subscribers.removeValue(forKey: id)?.continuation.finish()
     }
 
     /// Ends every stream (shutdown): open event connections complete so the server can stop.
     public func finishAll() {
-        for continuation in subscribers.values { continuation.finish() }
+        for subscriber in subscribers.values { subscriber.continuation.finish() }
         subscribers.removeAll()
     }
 

@@ -25,23 +25,24 @@ struct IncidentRoutes {
     // MARK: writes
 
     @Sendable func create(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
+        let identity = try context.requireIdentity()
         let write = try await IdempotentWrite(request, context: context)
-        let body = try JSONBody(write.body, allowed: ["jurisdiction", "knownAt", "occurredAt", "category", "figures", "fields"])
+        let body = try JSONBody(write.body, allowed: ["jurisdiction", "knownAt", "occurredAt", "category", "figures", "fields", "organisation", "involved"])
         let jurisdiction = try body.requiredString("jurisdiction")
         let draft = try Self.draft(.initial, body)
         let knownAt = try body.time("knownAt")
+        let parties = try await parties(body, jurisdiction: jurisdiction, identity: identity)
         return try await write.run(status: .created, repository: server.store.incidents, now: server.clock.now(), render: render,
                                    headers: { incident in [.location: "/api/v1/incidents/\(incident.id)"] }) { answer in
-            let incident = try await server.incidents.report(jurisdiction: jurisdiction, draft, knownAt: knownAt, actor: actor, answer: answer)
-            await server.events.publish("incident.created", IncidentView.summary(incident))
+            let incident = try await server.incidents.report(jurisdiction: jurisdiction, draft, knownAt: knownAt, actor: identity.actorName,
+                                                             parties: parties, answer: answer)
+            await server.events.publish("incident.created", IncidentView.summary(incident), access: incident.access)
             return incident
         }
     }
 
     @Sendable func addReport(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
-        let id = try context.parameters.require("id")
+        let (id, actor) = try await authorised(.followUp, context)
         let write = try await IdempotentWrite(request, context: context)
         let body = try JSONBody(write.body, allowed: ["kind", "version", "occurredAt", "category", "figures", "fields"])
         let kindName = try body.requiredString("kind")
@@ -56,11 +57,15 @@ struct IncidentRoutes {
     }
 
     @Sendable func transition(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
-        let id = try context.parameters.require("id")
+        let identity = try context.requireIdentity()
+        let incident = try await visibleIncident(context, identity: identity)
+        let id = incident.id, actor = identity.actorName
         let write = try await IdempotentWrite(request, context: context)
         let body = try JSONBody(write.body, allowed: Set(Self.transitionFields.values.flatMap { $0 }).union(["action", "version"]))
-        let command = try Self.command(body)
+        let action = try Self.transitionAction(body)
+        guard identity.may(action, on: incident.access, tree: server.catalog.tree) else { throw APIError.denied(action) }
+        let command = try Self.command(body, posts: PostResolver(incident: incident, plan: server.catalog.plan(forJurisdiction: incident.jurisdiction),
+                                                                 identity: identity, tree: server.catalog.tree))
         let version = try Self.version(body)
         return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
             await changed(try await server.incidents.apply(id, command, expectedVersion: version, actor: actor, answer: answer))
@@ -68,8 +73,7 @@ struct IncidentRoutes {
     }
 
     @Sendable func fulfil(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
-        let id = try context.parameters.require("id")
+        let (id, actor) = try await authorised(.fulfilObligation, context)
         let obligationID = try context.parameters.require("obligationID")
         let write = try await IdempotentWrite(request, context: context)
         let body = try JSONBody(write.body, allowed: ["channel", "reference", "version"])
@@ -89,8 +93,7 @@ struct IncidentRoutes {
     }
 
     @Sendable func correct(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let actor = try context.requireActor()
-        let id = try context.parameters.require("id")
+        let (id, actor) = try await authorised(.correctTimeline, context)
         let write = try await IdempotentWrite(request, context: context)
         let body = try JSONBody(write.body, allowed: ["corrects", "reason", "correction", "version"])
         let corrects = try body.requiredInt("corrects")
@@ -112,34 +115,39 @@ struct IncidentRoutes {
     // MARK: reads
 
     @Sendable func list(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let query = try Self.query(request.uri.queryParameters)
+        var query = try Self.query(request.uri.queryParameters)
+        query.visibility = try context.requireIdentity().visibility(tree: server.catalog.tree)
         let found = try await server.store.incidents.incidents(query)
         return JSONResponse.make(.ok, ["items": .array(found.map(IncidentView.summary)), "limit": .int(Int64(query.limit)), "offset": .int(Int64(query.offset))])
     }
 
     @Sendable func detail(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
         let id = try context.parameters.require("id")
-        if let version = try await server.store.incidents.version(id: id), let body = server.details.body(id: id, version: version) {
-            return JSONResponse.make(.ok, body)
+        if let version = try await server.store.incidents.version(id: id), let cached = server.details.entry(id: id, version: version) {
+            guard identity.canSee(cached.access, tree: server.catalog.tree) else { throw APIError.noIncident(id) }
+            return JSONResponse.make(.ok, cached.body)
         }
-        let incident = try await incident(context)
+        let incident = try await visibleIncident(context, identity: identity)
         let body = render(incident).responseData
-        server.details.store(id: incident.id, version: incident.version, body: body)
+        server.details.store(id: incident.id, version: incident.version, access: incident.access, body: body)
         return JSONResponse.make(.ok, body)
     }
 
     @Sendable func reports(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let incident = try await incident(context)
+        let incident = try await visibleIncident(context, identity: try context.requireIdentity())
         return JSONResponse.make(.ok, ["items": IncidentView.encoded(incident.reports)])
     }
 
     @Sendable func incidentObligations(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let incident = try await incident(context)
+        let incident = try await visibleIncident(context, identity: try context.requireIdentity())
         return JSONResponse.make(.ok, ["items": .array(incident.obligations.map { IncidentView.obligation($0, incident: incident) })])
     }
 
     @Sendable func timeline(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let incident = try await incident(context)
+        let identity = try context.requireIdentity()
+        let incident = try await visibleIncident(context, identity: identity)
+        guard identity.may(.readTimeline, on: incident.access, tree: server.catalog.tree) else { throw APIError.denied(.readTimeline) }
         let entries = try await server.store.incidents.timeline(incidentID: incident.id)
         return JSONResponse.make(.ok, ["items": .array(entries.map(IncidentView.entry))])
     }
@@ -156,7 +164,8 @@ struct IncidentRoutes {
             status = parsed
         }
         let limit = try Self.limit(parameters)
-        var query = IncidentQuery(openOnly: status == .pending || status == .overdue, overdueOnly: status == .overdue, limit: Int.max)
+        var query = IncidentQuery(openOnly: status == .pending || status == .overdue, overdueOnly: status == .overdue,
+                                  visibility: try context.requireIdentity().visibility(tree: server.catalog.tree), limit: Int.max)
         if let jurisdiction = parameters["jurisdiction"] { query.jurisdictions = [String(jurisdiction)] }
         let rows = try await server.store.incidents.incidents(query).flatMap { incident in
             incident.obligations.filter { status == nil || $0.status == status }.map { (incident, $0) }
@@ -171,12 +180,62 @@ struct IncidentRoutes {
     }
 
     private func changed(_ incident: Incident) async -> Incident {
-        await server.events.publish("incident.changed", IncidentView.summary(incident))
+        await server.events.publish("incident.changed", IncidentView.summary(incident), access: incident.access)
         return incident
     }
 
-    private func incident(_ context: YingjiRequestContext) async throws -> Incident {
-        try await server.incidents.incident(try context.parameters.require("id"))
+    /// The incident named in the path, if the account may see it; otherwise 404 exactly as for a
+    /// missing one, so guessed ids tell nothing.
+    private func visibleIncident(_ context: YingjiRequestContext, identity: Identity) async throws -> Incident {
+        let id = try context.parameters.require("id")
+        let incident: Incident
+        do {
+            incident = try await server.incidents.incident(id)
+        } catch let error as IncidentError where error.kind == .notFound {
+            throw APIError.noIncident(id)
+        }
+        guard identity.canSee(incident.access, tree: server.catalog.tree) else { throw APIError.noIncident(id) }
+        return incident
+    }
+
+    /// The incident's id and the actor's name, once the account may see it and take `action` on it.
+    private func authorised(_ action: Action, _ context: YingjiRequestContext) async throws -> (id: String, actor: String) {
+        let identity = try context.requireIdentity()
+        let incident = try await visibleIncident(context, identity: identity)
+        guard identity.may(action, on: incident.access, tree: server.catalog.tree) else { throw APIError.denied(action) }
+        return (incident.id, identity.actorName)
+    }
+
+    /// The reporting unit and involved organisations of a new report, after checking the account
+    /// may report there: an enterprise reporter only for its own unit.
+    private func parties(_ body: JSONBody, jurisdiction: String, identity: Identity) async throws -> IncidentParties {
+        let tree = server.catalog.tree
+        let grants = identity.grants(for: .reportIncident, in: jurisdiction, tree: tree)
+        guard tree.contains(jurisdiction) else { return IncidentParties() }  // the service names the unknown jurisdiction
+        guard !grants.isEmpty else {
+            throw APIError.denied(.reportIncident, detail: "：不能在「\(server.catalog.jurisdiction(jurisdiction)?.name ?? jurisdiction)」报告事故")
+        }
+        var organisation = try body.string("organisation")
+        let involved = try body.stringArray("involved")
+        let anyUnit = grants.contains { $0.role.visibility == .jurisdiction }
+        if !anyUnit {
+            let own = grants.compactMap(\.organisationID)
+            if organisation == nil && own.count == 1 { organisation = own[0] }
+            guard let chosen = organisation, own.contains(chosen) else {
+                throw APIError(.forbidden, "report.not_own_unit", "企业报告员只能报告本单位的事故（organisation 须为 \(own.joined(separator: "、"))）", field: "organisation")
+            }
+        }
+        let named = (organisation.map { [$0] } ?? []) + involved
+        if !named.isEmpty {
+            let known = Dictionary(try await server.store.accounts.organisations().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            if let unknown = named.first(where: { known[$0] == nil }) {
+                throw APIError(.unprocessableContent, "report.unknown_organisation", "没有登记单位「\(unknown)」", field: organisation == unknown ? "organisation" : "involved")
+            }
+            if let organisation, let unit = known[organisation], !tree.isWithin(jurisdiction, unit.jurisdictionID) && !tree.isWithin(unit.jurisdictionID, jurisdiction) {
+                throw APIError(.unprocessableContent, "report.organisation_elsewhere", "「\(unit.name)」不在「\(jurisdiction)」辖区", field: "organisation")
+            }
+        }
+        return IncidentParties(organisationID: organisation, involved: involved)
     }
 
     static let figureNames = Set(Metric.allCases.map(\.rawValue))
@@ -198,7 +257,20 @@ struct IncidentRoutes {
         "archive": [],
     ]
 
-    static func command(_ body: JSONBody) throws -> LifecycleCommand {
+    /// What each transition needs besides seeing the incident.
+    static func transitionAction(_ body: JSONBody) throws -> Action {
+        let action = try body.requiredString("action")
+        guard transitionFields[action] != nil else {
+            throw APIError(.unprocessableContent, "transition.unknown_action", "未知操作「\(action)」，可选：\(transitionFields.keys.sorted().joined(separator: "、"))", field: "action")
+        }
+        switch action {
+        case "verify": return .verify
+        case "startResponse", "changeLevel", "endResponse", "handOverCommand": return .decideResponse
+        default: return .command
+        }
+    }
+
+    static func command(_ body: JSONBody, posts: PostResolver) throws -> LifecycleCommand {
         let action = try body.requiredString("action")
         guard let allowed = transitionFields[action] else {
             throw APIError(.unprocessableContent, "transition.unknown_action", "未知操作「\(action)」，可选：\(transitionFields.keys.sorted().joined(separator: "、"))", field: "action")
@@ -214,16 +286,19 @@ struct IncidentRoutes {
         switch action {
         case "verify": return .verify(note: try body.string("note"))
         case "startResponse":
-            return .startResponse(level: try level(), decidedBy: try body.requiredString("decidedBy"), signedBy: try body.requiredString("signedBy"),
-                                  precondition: try body.string("precondition"))
-        case "changeLevel": return .changeLevel(level: try level(), reason: try body.requiredString("reason"), signedBy: try body.requiredString("signedBy"))
+            let number = try level()
+            return .startResponse(level: number, decidedBy: try posts.decides(try body.string("decidedBy"), level: number),
+                                  signedBy: try posts.signs(try body.string("signedBy"), level: number), precondition: try body.string("precondition"))
+        case "changeLevel":
+            let number = try level()
+            return .changeLevel(level: number, reason: try body.requiredString("reason"), signedBy: try posts.signs(try body.string("signedBy"), level: number))
         case "handOverCommand":
             return .handOverCommand(to: try body.requiredString("to"), handedOverBy: try body.requiredString("handedOverBy"), receivedBy: try body.requiredString("receivedBy"))
         case "suspendRescue": return .suspendRescue(reason: try body.requiredString("reason"))
         case "resumeRescue": return .resumeRescue(note: try body.string("note"))
         case "confirmCondition": return .confirmCondition(id: try body.requiredString("conditionID"))
         case "endOnSiteWork": return .endOnSiteWork
-        case "endResponse": return .endResponse(endedBy: try body.requiredString("endedBy"))
+        case "endResponse": return .endResponse(endedBy: try posts.ends(try body.string("endedBy")))
         case "closeWithoutResponse": return .closeWithoutResponse(reason: try body.requiredString("reason"))
         case "beginAftermath": return .beginAftermath
         case "recordEvaluation": return .recordEvaluation(summary: try body.requiredString("summary"))
@@ -289,5 +364,58 @@ struct IncidentRoutes {
         if let unknown = parameters.map({ String($0.key) }).sorted().first(where: { !allowed.contains($0) }) {
             throw APIError(.badRequest, "query.unknown_parameter", "未知查询参数「\(unknown)」，可用：\(allowed.sorted().joined(separator: "、"))", field: unknown)
         }
+    }
+}
+
+/// Which of the plan's posts a decision is taken in. The account must hold the post (its role is
+/// among the post's `holders:` in the plan file, through a grant covering the incident); when the
+/// body names none, the first post the plan allows that the account holds is used. The plan's own
+/// rule (who decides / signs level N) is then checked by the core, clause in hand.
+struct PostResolver {
+    let incident: Incident
+    let plan: Plan?
+    let held: [String]
+
+    init(incident: Incident, plan: Plan?, identity: Identity, tree: JurisdictionTree) {
+        self.incident = incident
+        self.plan = plan
+        held = plan.map { identity.planRoles(on: incident.access, plan: $0, tree: tree) } ?? []
+    }
+
+    func decides(_ given: String?, level: Int) throws -> String {
+        try resolve(given, field: "decidedBy", what: "决定启动", level: level) { $0.decides }
+    }
+
+    func signs(_ given: String?, level: Int) throws -> String {
+        try resolve(given, field: "signedBy", what: "签发", level: level) { $0.signs }
+    }
+
+    /// 谁启动、谁关闭: only the post that started the response ends it.
+    func ends(_ given: String?) throws -> String {
+        guard let plan, let started = incident.response?.decidedBy else { return given ?? "" }  // the core refuses the move
+        let post = given ?? started
+        guard held.contains(post) else {
+            throw APIError(.forbidden, "response.not_starter",
+                           "谁启动、谁关闭：本次响应由「\(plan.roleName(started))」启动，只能由其宣布终止；您不是该岗位的持有人（\(plan.response.ending.source)）", field: "endedBy")
+        }
+        return post
+    }
+
+    private func resolve(_ given: String?, field: String, what: String, level: Int, _ allowed: (LevelAuthority) -> [String]) throws -> String {
+        guard let plan, let responseLevel = ResponseLevel(level), let authority = plan.response.authority(for: responseLevel) else {
+            return given ?? ""  // the core names the level the plan lacks
+        }
+        let names = allowed(authority).map(plan.roleName).joined(separator: "或")
+        if let given {
+            guard held.contains(given) else {
+                throw APIError(.forbidden, "response.not_holder",
+                               "\(authority.level.chineseName)响应须由\(names)\(what)（\(authority.source)）；您不是「\(plan.roleName(given))」的持有人", field: field)
+            }
+            return given
+        }
+        guard let post = allowed(authority).first(where: held.contains) else {
+            throw APIError(.forbidden, "response.not_authorised", "\(authority.level.chineseName)响应须由\(names)\(what)（\(authority.source)）；您的角色不在其列", field: field)
+        }
+        return post
     }
 }

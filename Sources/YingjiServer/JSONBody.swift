@@ -106,6 +106,22 @@ struct JSONBody: Sendable {
         }
     }
 
+    /// An array of strings (at most 50, none empty).
+    func stringArray(_ key: String) throws -> [String] {
+        switch fields[key] {
+        case .none, .some(.null): return []
+        case .some(.array(let values)):
+            guard values.count <= 50 else { throw APIError(.unprocessableContent, "body.too_many", "「\(path)\(key)」最多 50 项", field: path + key) }
+            return try values.enumerated().map { index, value in
+                guard case .string(let text) = value, !text.isEmpty else {
+                    throw APIError(.unprocessableContent, "body.wrong_type", "「\(path)\(key)[\(index)]」须为非空字符串", field: "\(path)\(key)[\(index)]")
+                }
+                return text
+            }
+        default: throw typeError(key, "字符串数组")
+        }
+    }
+
     private func typeError(_ key: String, _ expected: String) -> APIError {
         APIError(.unprocessableContent, "body.wrong_type", "「\(path)\(key)」须为\(expected)", field: path + key)
     }

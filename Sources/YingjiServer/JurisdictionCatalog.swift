@@ -10,6 +10,7 @@ public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
     private let lock = NSLock()
     private var byID: [String: RegisteredJurisdiction] = [:]
     private var plans: [String: Plan] = [:]
+    private var cachedTree: JurisdictionTree?
 
     public init(library: PlanLibrary, repository: JurisdictionRepository) {
         self.library = library
@@ -23,7 +24,18 @@ public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
             lock.withLock {
                 byID[jurisdiction.id] = jurisdiction
                 plans[plan.id] = plan
+                cachedTree = nil
             }
+        }
+    }
+
+    /// The jurisdictions as a tree, for access checks (rebuilt when one is added).
+    public var tree: JurisdictionTree {
+        lock.withLock {
+            if let cachedTree { return cachedTree }
+            let tree = JurisdictionTree(Array(byID.values))
+            cachedTree = tree
+            return tree
         }
     }
 
@@ -66,6 +78,7 @@ public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
         lock.withLock {
             byID[jurisdiction.id] = jurisdiction
             plans[plan.id] = plan
+            cachedTree = nil
         }
     }
 }

@@ -4,52 +4,38 @@ import Hummingbird
 import NIOCore
 import YingjiCore
 
-/// Per-request state: who is acting. Filled by `ActorMiddleware`, the one place that decides it.
+/// Per-request state: who is acting and from where. Filled by `AuthMiddleware`, the one place that decides it.
 public struct YingjiRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The person or system making the request; nil for anonymous reads.
-    public var actor: String?
+    /// The signed-in account (session cookie or API token); nil before authentication.
+    public var identity: Identity?
+    /// The peer's IP address, for login throttling and the security log.
+    public let address: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        actor = nil
+        identity = nil
+        address = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Reports and transitions are small; anything larger is refused with 413 before it is read.
     public var maxUploadSize: Int { Server.maxBodyBytes }
 
-    /// The acting person; writes without one are refused.
-    func requireActor() throws -> String {
-        guard let actor else {
-            throw APIError(.badRequest, "actor.missing", "请在 X-Actor 请求头中写明操作人（姓名或岗位，非 ASCII 字符请用 UTF-8 百分号编码）", field: "X-Actor")
+    /// The authenticated account; the middleware guarantees one on every protected route.
+    func requireIdentity() throws -> Identity {
+        guard let identity else {
+            throw APIError(.unauthorized, "auth.required", "请先登录，或在 Authorization 请求头中提供 API 令牌（Bearer yj_…）", headers: AccountService.challenge)
         }
-        return actor
+        return identity
     }
 }
 
 extension HTTPField.Name {
-    static let actor = HTTPField.Name("X-Actor")!
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let idempotentReplay = HTTPField.Name("Idempotent-Replayed")!
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
-}
-
-/// Resolves the actor of every request. Until accounts exist (issue 5) it is the `X-Actor`
-/// header, percent-decoded so Chinese names travel in ASCII headers.
-struct ActorMiddleware: RouterMiddleware {
-    typealias Context = YingjiRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        if let raw = request.headers[.actor] {
-            let decoded = (raw.removingPercentEncoding ?? raw).trimmingCharacters(in: .whitespaces)
-            guard !decoded.isEmpty, decoded.count <= 100, !decoded.contains(where: { $0.isNewline }) else {
-                throw APIError(.badRequest, "actor.invalid", "X-Actor 须为 1–100 个字符的操作人", field: "X-Actor")
-            }
-            context.actor = decoded
-        }
-        return try await next(request, context)
-    }
+    static let csrfToken = HTTPField.Name("X-CSRF-Token")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 }
 
 /// Turns every failure into the API's error shape. Domain errors keep their code and field;

@@ -36,7 +36,8 @@ struct IdempotentWrite {
             guard (1...200).contains(trimmed.count), trimmed.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
                 throw APIError(.badRequest, "idempotency.invalid_key", "Idempotency-Key 须为 1–200 个 ASCII 字符", field: "Idempotency-Key")
             }
-            key = trimmed
+            // Keys are per account: another account reusing a key never sees this account's answer.
+            key = (context.identity.map { "\($0.user.id):" } ?? "") + trimmed
         } else {
             key = nil
         }

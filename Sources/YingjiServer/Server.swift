@@ -19,16 +19,23 @@ public final class Server: Sendable {
     public let events: EventBus
     public let metrics: ServerMetrics
     public let clock: WallClock
+    public let accounts: AccountService
+    /// Session cookies carry `Secure` (set when the server sits behind TLS).
+    public let secureCookies: Bool
     let logger: Logger
     let details = DetailCache()
 
     public init(store: Store, library: PlanLibrary, clock: WallClock = SystemClock(), ids: IDGenerator = RandomIDGenerator(),
+                hasher: PasswordHasher = PasswordHasher(), authSettings: AuthSettings = AuthSettings(), secureCookies: Bool = false,
                 logger: Logger = Logger(label: "yingji")) async throws {
         self.store = store
         self.clock = clock
         self.logger = logger
-        catalog = JurisdictionCatalog(library: library, repository: store.jurisdictions)
+        self.secureCookies = secureCookies
+        let catalog = JurisdictionCatalog(library: library, repository: store.jurisdictions)
+        self.catalog = catalog
         try await catalog.load()
+        accounts = AccountService(repository: store.accounts, hasher: hasher, settings: authSettings, clock: clock, ids: ids, tree: { catalog.tree })
         incidents = IncidentService(repository: store.incidents, plans: catalog, clock: clock, ids: ids, hasher: SHA256ChainHasher())
         events = EventBus()
         metrics = ServerMetrics()
@@ -39,16 +46,18 @@ public final class Server: Sendable {
         let router = Router(context: YingjiRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware(routes: Self.routes))
-        router.add(middleware: ActorMiddleware())
+        router.add(middleware: AuthMiddleware(accounts: accounts))
         SystemRoutes(server: self).add(to: router)
+        SessionRoutes(server: self).add(to: router)
         IncidentRoutes(server: self).add(to: router)
-        EventRoutes(events: events).add(to: router)
+        EventRoutes(server: self).add(to: router)
         return router
     }
 
     /// Every route the server answers, for 405 answers (and kept in step with docs/openapi.yaml).
     public static let routes: [(path: String, method: HTTPRequest.Method)] = [
         ("/health", .get), ("/metrics", .get),
+        ("/api/v1/session", .post), ("/api/v1/session", .get), ("/api/v1/session", .delete),
         ("/api/v1/jurisdictions", .get), ("/api/v1/jurisdictions", .post),
         ("/api/v1/incidents", .get), ("/api/v1/incidents", .post),
         ("/api/v1/incidents/:id", .get),
@@ -85,9 +94,9 @@ public final class Server: Sendable {
         }
         for swept in changed {
             for obligation in swept.newlyOverdue {
-                await events.publish("obligation.overdue", IncidentView.obligation(obligation, incident: swept.incident))
+                await events.publish("obligation.overdue", IncidentView.obligation(obligation, incident: swept.incident), access: swept.incident.access)
             }
-            await events.publish("incident.changed", IncidentView.summary(swept.incident))
+            await events.publish("incident.changed", IncidentView.summary(swept.incident), access: swept.incident.access)
         }
         return changed
     }

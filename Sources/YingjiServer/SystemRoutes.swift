@@ -37,12 +37,20 @@ struct SystemRoutes {
         return JSONResponse.make(.ok, ["items": .array(items), "plans": .array(server.catalog.availablePlanIDs().map(JSONValue.string))])
     }
 
+    /// Adding a jurisdiction needs `jurisdiction.manage` over its parent (a top-level one: over all, `*`).
     @Sendable func addJurisdiction(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        _ = try context.requireActor()
+        let identity = try context.requireIdentity()
         let write = try await IdempotentWrite(request, context: context)
         let body = try JSONBody(write.body, allowed: ["id", "name", "parentID", "planID"])
         let jurisdiction = RegisteredJurisdiction(id: try body.requiredString("id"), name: try body.requiredString("name"),
                                                   parentID: try body.string("parentID"), planID: try body.requiredString("planID"))
+        let tree = server.catalog.tree
+        let managing = identity.grants(for: .manageJurisdictions)
+        guard managing.contains(where: { grant in
+            grant.jurisdictionID == JurisdictionTree.everywhere || jurisdiction.parentID.map { tree.isWithin($0, grant.jurisdictionID) } ?? false
+        }) else {
+            throw APIError.denied(.manageJurisdictions, detail: jurisdiction.parentID.map { "在「\(server.catalog.jurisdiction($0)?.name ?? $0)」之下" } ?? "（顶级辖区须有全部辖区的管理员）")
+        }
         try await server.catalog.register(jurisdiction)
         return JSONResponse.make(.created, IncidentView.jurisdiction(jurisdiction, plan: server.catalog.plan(forJurisdiction: jurisdiction.id)),
                                  headers: [.location: "/api/v1/jurisdictions/\(jurisdiction.id)"])
@@ -51,7 +59,7 @@ struct SystemRoutes {
 
 /// `GET /api/v1/events`: server-sent events for boards, resumable with `Last-Event-ID`.
 struct EventRoutes {
-    let events: EventBus
+    let server: Server
 
     func add(to router: Router<YingjiRequestContext>) {
         router.get("api/v1/events", use: stream)
@@ -59,8 +67,10 @@ struct EventRoutes {
 
     @Sendable func stream(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         let lastEventID = request.headers[.lastEventID] ?? request.uri.queryParameters["lastEventId"].map(String.init)
-        let (id, missed, stream) = await events.subscribe(lastEventID: lastEventID)
-        let events = self.events
+        let identity = try context.requireIdentity()
+        let catalog = server.catalog
+        let events = server.events
+        let (id, missed, stream) = await events.subscribe(lastEventID: lastEventID) { identity.canSee($0, tree: catalog.tree) }
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in

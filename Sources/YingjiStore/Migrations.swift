@@ -172,6 +172,24 @@ enum Migrations {
                 "CREATE INDEX auth_events_at ON auth_events (at)",
             ]
         },
+        // A grant may name every jurisdiction (`*`, system administrators), which is no row of
+        // `jurisdictions`; the account service checks the jurisdiction instead of a foreign key.
+        Migration(version: 5, name: "Migration005GrantsWithoutJurisdictionKey") { _ in
+            [
+                """
+                CREATE TABLE role_grants_005 (
+                    user_id TEXT NOT NULL REFERENCES users (id),
+                    role TEXT NOT NULL,
+                    jurisdiction_id TEXT NOT NULL,
+                    organisation_id TEXT NOT NULL DEFAULT '',
+                    PRIMARY KEY (user_id, role, jurisdiction_id, organisation_id)
+                )
+                """,
+                "INSERT INTO role_grants_005 (user_id, role, jurisdiction_id, organisation_id) SELECT user_id, role, jurisdiction_id, organisation_id FROM role_grants",
+                "DROP TABLE role_grants",
+                "ALTER TABLE role_grants_005 RENAME TO role_grants",
+            ]
+        },
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction. Safe when several

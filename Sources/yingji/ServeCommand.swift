@@ -17,7 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "监听地址。") var host = "127.0.0.1"
     @Option(name: .long, help: "监听端口（0 表示任选空闲端口）。") var port = 8080
     @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
-    @Flag(name: .long, help: "空数据库时创建三个示例辖区（昆玉、巴楚、拉萨）和一起示例事故。") var demo = false
+    @Flag(name: .long, help: "空数据库时创建示例辖区（昆玉、巴楚、拉萨及其下级）、单位、各角色的演示账号和一起示例事故。") var demo = false
+    @Flag(name: .long, help: "会话 Cookie 加 Secure 属性（经 HTTPS 反向代理对外提供服务时打开）。") var secureCookies = false
 
     func run() async throws {
         guard (0...65535).contains(port) else { throw CLIError("--port：端口须在 0–65535 之间") }
@@ -31,9 +32,16 @@ struct ServeCommand: AsyncParsableCommand {
             throw CLIError("--db：无法打开数据库：\(String(reflecting: error))")
         }
         do {
-            let server = try await Server(store: store, library: library, logger: logger)
-            if demo, try await Demo.seed(server) {
-                FileHandle.standardOutput.write(Data("已创建示例数据：辖区 kunyu、bachu、lhasa 和一起示例事故\n".utf8))
+            let server = try await Server(store: store, library: library, secureCookies: secureCookies, logger: logger)
+            if demo {
+                if try await Demo.seed(server) {
+                    FileHandle.standardOutput.write(Data("已创建示例数据：辖区 kunyu、bachu、lhasa（及下级）、单位、演示账号和一起示例事故\n".utf8))
+                }
+                if try await server.store.accounts.user(login: "admin") != nil {
+                    FileHandle.standardOutput.write(Data("\(Demo.loginSheet)\n".utf8))
+                }
+            } else if try await !server.store.accounts.administratorExists() {
+                FileHandle.standardOutput.write(Data("还没有管理员账号：请运行 yingji admin init 创建（或用 --demo 启动演示数据）\n".utf8))
             }
             let engine = store.engine == .postgres ? "PostgreSQL" : "SQLite（\(db)）"
             let app = server.application(host: host, port: port) { bound in

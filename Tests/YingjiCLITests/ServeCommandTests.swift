@@ -31,13 +31,19 @@ import Testing
         let url = try #require(printed.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression).map { String(printed[$0]) })
         let port = try #require(Int(url.split(separator: ":").last ?? ""))
 
-        // The demo incident is there, and a board holds the event stream open.
-        let list = try #require(Self.get(port: port, path: "/api/v1/incidents"))
+        #expect(printed.contains("kunyu-duty-officer（值班员）"))
+        // Without an account: 401. With a token made by the CLI while the server runs: the demo incident.
+        #expect(Self.get(port: port, path: "/api/v1/incidents").map { String(decoding: $0, as: UTF8.self) }?.contains("auth.required") == true)
+        let made = try CLI.run(["token", "create", "--db", db, "--login", "kunyu-viewer", "--role", "viewer@kunyu", "--name", "测试看板", "--quiet"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let token = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.hasPrefix("yj_") && token.count == 67)
+        let list = try #require(Self.get(port: port, path: "/api/v1/incidents", token: token))
         let items = try #require((try JSONSerialization.jsonObject(with: list) as? [String: Any])?["items"] as? [[String: Any]])
         #expect(items.count == 1)
         #expect(items.first?["grade"] as? Int == 3)
         let board = try #require(Self.connectSocket(port: port))
-        let request = Array("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        let request = Array("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n".utf8)
         _ = write(board, request, request.count)
         Thread.sleep(forTimeInterval: 0.3)
 
@@ -65,10 +71,11 @@ import Testing
     }
 
     /// A plain HTTP/1.1 GET; returns the body.
-    static func get(port: Int, path: String) -> Data? {
+    static func get(port: Int, path: String, token: String? = nil) -> Data? {
         guard let descriptor = connectSocket(port: port) else { return nil }
         defer { _ = close(descriptor) }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        let authorization = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(authorization)Connection: close\r\n\r\n".utf8)
         _ = write(descriptor, request, request.count)
         var response = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)

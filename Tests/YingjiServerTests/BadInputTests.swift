@@ -56,26 +56,29 @@ import YingjiServer
             #expect(error.code == bad.code)
             #expect(error.field == bad.field)
             #expect(!(error.message ?? "").isEmpty)
-            let list = try object(try await client.execute(uri: "/api/v1/incidents", method: .get))
+            let list = try object(try await get(client, "/api/v1/incidents"))
             #expect((list["items"] as? [Any])?.isEmpty == true)
         }
     }
 
-    @Test func writesNeedAnActorAndUnknownRoutesAnswerJSON() async throws {
+    @Test func requestsNeedAnAccountAndUnknownRoutesAnswerJSON() async throws {
         try await TestServer.start(.sqlite).test { client in
-            var response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(actor: nil), body: json(kunyuReport()))
-            #expect(response.status == .badRequest)
-            #expect(try errorField(response).field == "X-Actor")
-            response = try await client.execute(uri: "/api/v1/incidents/inc_nosuchthing", method: .get)
+            var response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(as: nil), body: json(kunyuReport()))
+            #expect(response.status == .unauthorized)
+            #expect(response.headers[.wwwAuthenticate] == #"Bearer realm="yingji""#)
+            #expect(try errorField(response).code == "auth.required")
+            #expect(try object(try await get(client, "/api/v1/incidents"))["items"] as? [Any] != nil)
+            #expect((try await get(client, "/api/v1/incidents", as: nil)).status == .unauthorized)
+            response = try await get(client, "/api/v1/incidents/inc_nosuchthing")
             #expect(response.status == .notFound)
             #expect(try errorField(response).code == "incident.not_found")
-            response = try await client.execute(uri: "/api/v1/nowhere", method: .get)
+            response = try await get(client, "/api/v1/nowhere")
             #expect(response.status == .notFound)
             #expect(try errorField(response).code == "http.404")
-            response = try await client.execute(uri: "/api/v1/incidents?grade=9", method: .get)
+            response = try await get(client, "/api/v1/incidents?grade=9")
             #expect(response.status == .badRequest)
             #expect(try errorField(response).field == "grade")
-            response = try await client.execute(uri: "/api/v1/incidents?sort=asc", method: .get)
+            response = try await get(client, "/api/v1/incidents?sort=asc")
             #expect(try errorField(response).field == "sort")
         }
     }
@@ -92,7 +95,7 @@ import YingjiServer
             #expect(try errorField(response).field == "version")
             response = try await transition(client, id, ["action": "verify", "version": "1"])
             #expect(try errorField(response).field == "version")
-            let detail = try object(try await client.execute(uri: "/api/v1/incidents/\(id)", method: .get))
+            let detail = try object(try await get(client, "/api/v1/incidents/\(id)"))
             #expect(detail["version"] as? Int == 1)
             #expect(detail["status"] as? String == "reported")
         }

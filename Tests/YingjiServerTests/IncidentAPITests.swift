@@ -32,17 +32,18 @@ import YingjiServer
             #expect(incident["nextDeadline"] as? String == "2026-03-01T03:10:00+08:00")
 
             // The detail and the list agree with what was returned.
-            let detail = try object(try await client.execute(uri: "/api/v1/incidents/\(id)", method: .get))
+            let detail = try object(try await get(client, "/api/v1/incidents/\(id)"))
             #expect(detail["version"] as? Int == 1)
-            let list = try object(try await client.execute(uri: "/api/v1/incidents?status=reported&grade=3", method: .get))
+            let list = try object(try await get(client, "/api/v1/incidents?status=reported&grade=3"))
             #expect((list["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
-            let none = try object(try await client.execute(uri: "/api/v1/incidents?grade=1", method: .get))
+            let none = try object(try await get(client, "/api/v1/incidents?grade=1"))
             #expect((none["items"] as? [Any])?.isEmpty == true)
             // The timeline holds the report and the grade, chained.
-            let timeline = try object(try await client.execute(uri: "/api/v1/incidents/\(id)/timeline", method: .get))
+            let timeline = try object(try await get(client, "/api/v1/incidents/\(id)/timeline"))
             let entries = try #require(timeline["items"] as? [[String: Any]])
             #expect(entries.first?["kind"] as? String == "incident.reported")
-            #expect(entries.first?["actor"] as? String == "值班员张三")
+            #expect(entries.first?["actor"] as? String == actorName("kunyu-duty-officer"))
+            #expect(entries.first?["actor"] as? String == "第十四师昆玉市值班员（演示）（kunyu-duty-officer）")
             #expect(entries.first?["previousHash"] as? String == String(repeating: "0", count: 64))
             #expect(entries.dropFirst().first?["previousHash"] as? String == entries.first?["hash"] as? String)
         }
@@ -58,18 +59,28 @@ import YingjiServer
             response = try await transition(client, id, ["action": "verify", "version": 1, "note": "电话核实"])
             #expect(response.status == .ok)
             #expect(try object(response)["allowedTransitions"] as? [String] == ["closeWithoutResponse", "startResponse"])
-            // Level 3 is started by the commander (5.3.2); the deputy may not sign it.
+            // Level 3 is started by the commander (5.3.2): the commander cannot sign in the deputy's name,
+            // the deputy cannot start it, the duty officer may not decide responses at all.
             response = try await transition(client, id, ["action": "startResponse", "version": 2, "level": 3, "decidedBy": "commander", "signedBy": "deputy-commander"])
             #expect(response.status == .forbidden)
-            let refused = try errorField(response)
-            #expect(refused.code == "response.not_authorised")
+            var refused = try errorField(response)
+            #expect(refused.code == "response.not_holder")
             #expect(refused.field == "signedBy")
             #expect(refused.message?.contains("5.3.2") == true)
+            response = try await transition(client, id, ["action": "startResponse", "version": 2, "level": 3], as: "kunyu-deputy-commander")
+            #expect(response.status == .forbidden)
+            refused = try errorField(response)
+            #expect(refused.code == "response.not_authorised")
+            #expect(refused.field == "decidedBy")
+            #expect(refused.message?.contains("5.3.2") == true)
+            response = try await transition(client, id, ["action": "startResponse", "version": 2, "level": 3], as: "kunyu-duty-officer")
+            #expect(response.status == .forbidden)
+            #expect(try errorField(response).code == "auth.forbidden")
             // A stale version is 409 and changes nothing.
             response = try await transition(client, id, ["action": "startResponse", "version": 1, "level": 3, "decidedBy": "commander", "signedBy": "commander"])
             #expect(response.status == .conflict)
             #expect(try errorField(response).code == "incident.version_conflict")
-            response = try await transition(client, id, ["action": "startResponse", "version": 2, "level": 3, "decidedBy": "commander", "signedBy": "commander"])
+            response = try await transition(client, id, ["action": "startResponse", "version": 2, "level": 3])
             #expect(response.status == .ok)
             let responding = try object(response)
             #expect(responding["status"] as? String == "responding")
@@ -84,9 +95,11 @@ import YingjiServer
             response = try await transition(client, id, ["action": "endOnSiteWork", "version": version])
             #expect(response.status == .ok)
             version += 1
-            response = try await transition(client, id, ["action": "endResponse", "version": version, "endedBy": "deputy-commander"])
+            response = try await transition(client, id, ["action": "endResponse", "version": version], as: "kunyu-deputy-commander")
             #expect(response.status == .forbidden)
             #expect(try errorField(response).code == "response.not_starter")
+            response = try await transition(client, id, ["action": "endResponse", "version": version, "endedBy": "deputy-commander"])
+            #expect(response.status == .forbidden)
             for step in [["action": "endResponse", "endedBy": "commander"], ["action": "beginAftermath"],
                          ["action": "recordEvaluation", "summary": "总结评估报告已报师市"], ["action": "archive"]] as [[String: Any]] {
                 var body = step
@@ -102,7 +115,7 @@ import YingjiServer
                                                 body: json(["kind": "followUp", "version": version, "fields": ["developments": "无"]]))
             #expect(response.status == .conflict)
             #expect(try errorField(response).code == "incident.archived")
-            let detail = try object(try await client.execute(uri: "/api/v1/incidents/\(id)", method: .get))
+            let detail = try object(try await get(client, "/api/v1/incidents/\(id)"))
             #expect(detail["status"] as? String == "archived")
             #expect(detail["version"] as? Int == version)
             #expect(detail["allowedTransitions"] as? [String] == [])
@@ -123,7 +136,7 @@ import YingjiServer
             // Kunyu 5.1.1: grade 1–2 adds the 30-minute report to the 兵团.
             let obligations = try #require(incident["obligations"] as? [[String: Any]])
             #expect(obligations.contains { $0["ruleID"] as? String == "kunyu-bingtuan-30min" && $0["status"] as? String == "pending" })
-            let reports = try object(try await client.execute(uri: "/api/v1/incidents/\(id)/reports", method: .get))
+            let reports = try object(try await get(client, "/api/v1/incidents/\(id)/reports"))
             #expect((reports["items"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["initial", "followUp"])
         }
     }
@@ -143,7 +156,7 @@ import YingjiServer
             let fulfilled = try #require((try object(response)["obligations"] as? [[String: Any]])?.first { $0["id"] as? String == obligationID })
             #expect(fulfilled["status"] as? String == "fulfilled")
             let proof = try #require(fulfilled["fulfilment"] as? [String: Any])
-            #expect(proof["by"] as? String == "值班员张三")
+            #expect(proof["by"] as? String == actorName("kunyu-duty-officer"))
             #expect(proof["reference"] as? String == "电话记录 2026-0301-07")
             #expect(proof["late"] as? Bool == false)
         }
@@ -156,18 +169,18 @@ import YingjiServer
             let id = try #require(try await create(client)["id"] as? String)
             clock.set(at(59))
             #expect(try await running.server.sweep().isEmpty)
-            var overdue = try object(try await client.execute(uri: "/api/v1/obligations?status=overdue", method: .get))
+            var overdue = try object(try await get(client, "/api/v1/obligations?status=overdue"))
             #expect((overdue["items"] as? [Any])?.isEmpty == true)
             clock.set(at(60))
             let swept = try await running.server.sweep()
             #expect(swept.map(\.id) == [id])
             #expect(swept.first?.newlyOverdue.map(\.ruleID) == ["unit-to-local"])
-            overdue = try object(try await client.execute(uri: "/api/v1/obligations?status=overdue", method: .get))
+            overdue = try object(try await get(client, "/api/v1/obligations?status=overdue"))
             let items = try #require(overdue["items"] as? [[String: Any]])
             #expect(items.map { $0["ruleID"] as? String } == ["unit-to-local"])
             #expect(items.first?["incidentID"] as? String == id)
             #expect(items.first?["dueAt"] as? String == "2026-03-01T03:10:00+08:00")
-            let flagged = try object(try await client.execute(uri: "/api/v1/incidents?overdue=true", method: .get))
+            let flagged = try object(try await get(client, "/api/v1/incidents?overdue=true"))
             #expect((flagged["items"] as? [[String: Any]])?.first?["overdueCount"] as? Int == 1)
             // A second sweep at the same minute changes nothing.
             #expect(try await running.server.sweep().isEmpty)
@@ -186,7 +199,7 @@ import YingjiServer
             let other = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(key: "k-1"), body: json(kunyuReport(deaths: 4)))
             #expect(other.status == .unprocessableContent)
             #expect(try errorField(other).code == "idempotency.key_reused")
-            let list = try object(try await client.execute(uri: "/api/v1/incidents", method: .get))
+            let list = try object(try await get(client, "/api/v1/incidents"))
             #expect((list["items"] as? [Any])?.count == 1)
         }
     }
@@ -206,7 +219,7 @@ import YingjiServer
             #expect(ids.count == 50)
             #expect(ids.allSatisfy { $0.0 == .created })
             #expect(Set(ids.compactMap(\.1)).count == 1)
-            let list = try object(try await client.execute(uri: "/api/v1/incidents", method: .get))
+            let list = try object(try await get(client, "/api/v1/incidents"))
             #expect((list["items"] as? [Any])?.count == 1)
         }
     }
@@ -218,7 +231,7 @@ import YingjiServer
             async let second = transition(client, id, ["action": "verify", "version": 1, "note": "乙"])
             let statuses = [try await first.status, try await second.status].map(\.code).sorted()
             #expect(statuses == [200, 409])
-            let timeline = try object(try await client.execute(uri: "/api/v1/incidents/\(id)/timeline", method: .get))
+            let timeline = try object(try await get(client, "/api/v1/incidents/\(id)/timeline"))
             #expect((timeline["items"] as? [[String: Any]])?.filter { $0["kind"] as? String == "incident.verified" }.count == 1)
         }
     }
@@ -228,15 +241,19 @@ import YingjiServer
         try await running.test { client in
             let id = try #require(try await create(client)["id"] as? String)
             let uri = "/api/v1/incidents/\(id)/corrections"
+            // Corrections are for the duty leader and the HQ office, not the duty officer who reported.
             var response = try await client.execute(uri: uri, method: .post, headers: headers(),
-                                                    body: json(["corrects": 99, "reason": "笔误", "correction": "x", "version": 1]))
+                                                    body: json(["corrects": 1, "reason": "笔误", "correction": "x", "version": 1]))
+            #expect(response.status == .forbidden)
+            response = try await client.execute(uri: uri, method: .post, headers: headers(as: "kunyu-duty-leader"),
+                                                body: json(["corrects": 99, "reason": "笔误", "correction": "x", "version": 1]))
             #expect(response.status == .unprocessableContent)
             #expect(try errorField(response).field == "corrects")
-            response = try await client.execute(uri: uri, method: .post, headers: headers(),
+            response = try await client.execute(uri: uri, method: .post, headers: headers(as: "kunyu-duty-leader"),
                                                 body: json(["corrects": 1, "reason": "地点笔误", "correction": "地点应为 4 号罐区", "version": 1]))
             #expect(response.status == .created)
             #expect(try object(response)["version"] as? Int == 2)
-            let timeline = try object(try await client.execute(uri: "/api/v1/incidents/\(id)/timeline", method: .get))
+            let timeline = try object(try await get(client, "/api/v1/incidents/\(id)/timeline"))
             let entries = try #require(timeline["items"] as? [[String: Any]])
             let correction = try #require(entries.last)
             #expect(correction["kind"] as? String == "record.corrected")
@@ -254,12 +271,12 @@ import YingjiServer
         try await TestServer.start(engine).test { client in
             let id = try #require(try await create(client)["id"] as? String)
             for _ in 0..<2 {
-                let cached = try object(try await client.execute(uri: "/api/v1/incidents/\(id)", method: .get))
+                let cached = try object(try await get(client, "/api/v1/incidents/\(id)"))
                 #expect(cached["version"] as? Int == 1)
                 #expect(cached["status"] as? String == "reported")
             }
             #expect(try await transition(client, id, ["action": "verify", "version": 1]).status == .ok)
-            let fresh = try object(try await client.execute(uri: "/api/v1/incidents/\(id)", method: .get))
+            let fresh = try object(try await get(client, "/api/v1/incidents/\(id)"))
             #expect(fresh["version"] as? Int == 2)
             #expect(fresh["status"] as? String == "verified")
             #expect(fresh["allowedTransitions"] as? [String] == ["closeWithoutResponse", "startResponse"])

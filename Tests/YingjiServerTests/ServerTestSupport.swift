@@ -50,16 +50,33 @@ let planLibrary = PlanLibrary(directory: repositoryRoot.appendingPathComponent("
 let t0 = Timestamp.parse("2026-03-01T02:10:00+08:00")!
 func at(_ minutes: Double) -> Date { t0.addingTimeInterval(minutes * 60) }
 
-/// A server on a fresh store with the three seed jurisdictions, at a clock the test controls.
+/// A server on a fresh store with the demo jurisdictions (three seed ones and one area below
+/// each), the demo organisations and accounts, each account with an API token the test knows,
+/// at a clock the test controls. bcrypt runs at its minimum cost so tests stay fast.
 struct TestServer {
     let server: Server
     let clock: TestClock
 
-    static func start(_ engine: Engine, clock: TestClock = TestClock(t0)) async throws -> TestServer {
+    /// The accounts most tests need: every role in Kunyu, the areas' duty officers and the administrator.
+    static let usualAccounts = Demo.accounts.filter { $0.grant.jurisdictionID == "kunyu" || $0.grant.role == .administrator || $0.login.hasSuffix("-duty-officer") }
+
+    static func start(_ engine: Engine, clock: TestClock = TestClock(t0), accounts: [Demo.Account] = usualAccounts,
+                      settings: AuthSettings = AuthSettings()) async throws -> TestServer {
         let store = try await engine.openStore()
         do {
-            let server = try await Server(store: store, library: planLibrary, clock: clock)
-            for jurisdiction in Demo.jurisdictions { try await server.catalog.register(jurisdiction) }
+            let server = try await Server(store: store, library: planLibrary, clock: clock, hasher: PasswordHasher(cost: 4), authSettings: settings)
+            for jurisdiction in Demo.jurisdictions + Demo.subordinate { try await server.catalog.register(jurisdiction) }
+            for organisation in Demo.organisations { try await server.accounts.addOrganisation(organisation) }
+            let hash = try await server.accounts.hasher.hash(Demo.password)
+            for account in accounts {
+                let user = try await server.accounts.addUser(login: account.login, name: account.name, password: Demo.password, grants: [account.grant],
+                                                             by: "测试", passwordHash: hash)
+                let secret = testToken(account.login)
+                try await server.store.accounts.insert(
+                    APITokenRecord(id: "tok_\(account.login)", userID: user.id, name: "测试令牌", tokenHash: AccountService.sha256(secret), grant: account.grant,
+                                   createdAt: clock.now(), expiresAt: clock.now().addingTimeInterval(365 * 86_400)),
+                    event: AuthEvent(at: clock.now(), kind: "token.created", login: account.login, address: nil, detail: "测试令牌"))
+            }
             return TestServer(server: server, clock: clock)
         } catch {
             Issue.record("test server did not start: \(String(reflecting: error))")
@@ -81,11 +98,21 @@ struct TestServer {
     }
 }
 
-/// Headers for a write by `actor` (percent-encoded, as browsers and curl send non-ASCII).
-func headers(actor: String? = "值班员张三", key: String? = nil) -> HTTPFields {
+/// The API token a test server gives the demo account `login` (made from the login, so tests
+/// can name it before the server exists; real tokens are random).
+func testToken(_ login: String) -> String { AccountService.tokenPrefix + AccountService.sha256("test-token:" + login) }
+
+/// How the timeline names a demo account.
+func actorName(_ login: String) -> String {
+    let account = Demo.accounts.first { $0.login == login }!
+    return "\(account.name)（\(login)）"
+}
+
+/// Headers for a request by the demo account `login` (through its API token; nil: anonymous).
+func headers(as login: String? = "kunyu-duty-officer", key: String? = nil) -> HTTPFields {
     var fields = HTTPFields()
     fields[.contentType] = "application/json"
-    if let actor { fields[HTTPField.Name("X-Actor")!] = actor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) }
+    if let login { fields[.authorization] = "Bearer \(testToken(login))" }
     if let key { fields[HTTPField.Name("Idempotency-Key")!] = key }
     return fields
 }
@@ -124,12 +151,18 @@ func kunyuReport(deaths: Int = 3, directLoss: Int = 0, knownAt: Date = t0, extra
 
 /// Creates an incident and returns its detail.
 @discardableResult
-func create(_ client: some TestClientProtocol, _ body: [String: Any] = kunyuReport()) async throws -> [String: Any] {
-    let response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(), body: json(body))
+func create(_ client: some TestClientProtocol, _ body: [String: Any] = kunyuReport(), as login: String = "kunyu-duty-officer") async throws -> [String: Any] {
+    let response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(as: login), body: json(body))
     #expect(response.status == .created, "\(String(buffer: response.body))")
     return try object(response)
 }
 
-func transition(_ client: some TestClientProtocol, _ id: String, _ body: [String: Any], actor: String = "值班员张三") async throws -> TestResponse {
-    try await client.execute(uri: "/api/v1/incidents/\(id)/transitions", method: .post, headers: headers(actor: actor), body: json(body))
+/// A transition, by the Kunyu commander unless told otherwise.
+func transition(_ client: some TestClientProtocol, _ id: String, _ body: [String: Any], as login: String = "kunyu-commander") async throws -> TestResponse {
+    try await client.execute(uri: "/api/v1/incidents/\(id)/transitions", method: .post, headers: headers(as: login), body: json(body))
+}
+
+/// A GET as `login`.
+func get(_ client: some TestClientProtocol, _ uri: String, as login: String? = "kunyu-duty-officer") async throws -> TestResponse {
+    try await client.execute(uri: uri, method: .get, headers: headers(as: login))
 }

@@ -28,17 +28,23 @@ import YingjiServer
 
     @Test func jurisdictionsAreListedAndNewOnesChecked() async throws {
         try await TestServer.start(.sqlite).test { client in
-            let listed = try object(try await client.execute(uri: "/api/v1/jurisdictions", method: .get))
-            #expect((listed["items"] as? [[String: Any]])?.map { $0["id"] as? String } == ["bachu", "kunyu", "lhasa"])
+            let listed = try object(try await get(client, "/api/v1/jurisdictions"))
+            #expect((listed["items"] as? [[String: Any]])?.map { $0["id"] as? String }
+                == ["bachu", "bachu-sebiya", "kunyu", "kunyu-224", "lhasa", "lhasa-chengguan"])
             #expect((listed["items"] as? [[String: Any]])?.first?["planName"] as? String != nil)
+            // Only an administrator adds jurisdictions; a duty officer gets 403 and nothing is stored.
             var response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(),
                                                     body: json(["id": "kunyu-tc1", "name": "第一团场", "parentID": "kunyu", "planID": "kunyu"]))
+            #expect(response.status == .forbidden)
+            #expect(try errorField(response).code == "auth.forbidden")
+            response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(as: "admin"),
+                                                body: json(["id": "kunyu-tc1", "name": "第一团场", "parentID": "kunyu", "planID": "kunyu"]))
             #expect(response.status == .created)
-            response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(),
+            response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(as: "admin"),
                                                 body: json(["id": "x", "name": "某地", "planID": "../../etc/passwd"]))
             #expect(response.status == .unprocessableContent)
             #expect(try errorField(response).field == "planID")
-            response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(),
+            response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(as: "admin"),
                                                 body: json(["id": "kunyu", "name": "重复", "planID": "kunyu"]))
             #expect(response.status == .conflict)
             // The new jurisdiction takes reports under its plan.
@@ -49,12 +55,27 @@ import YingjiServer
 
     @Test func demoSeedsAnEmptyDatabaseOnly() async throws {
         let store = try await Engine.sqlite.openStore()
-        let server = try await Server(store: store, library: planLibrary, clock: TestClock(t0))
+        let server = try await Server(store: store, library: planLibrary, clock: TestClock(t0), hasher: PasswordHasher(cost: 4))
         #expect(try await Demo.seed(server))
-        #expect(server.catalog.jurisdictions.map(\.id) == ["bachu", "kunyu", "lhasa"])
+        #expect(server.catalog.jurisdictions.map(\.id) == ["bachu", "bachu-sebiya", "kunyu", "kunyu-224", "lhasa", "lhasa-chengguan"])
         let incidents = try await store.incidents.incidents(IncidentQuery())
         #expect(incidents.count == 1)
         #expect(incidents.first?.grade?.grade == 3)
+        #expect(incidents.first?.organisationID == "kunyu-chem")
+        // Every role in every seed jurisdiction has a demo account, and the printed password works.
+        let users = try await store.accounts.users()
+        let expectedUsers = 1 + 3 * (UserRole.allCases.count - 1) + 3
+        #expect(users.count == expectedUsers)
+        for jurisdiction in ["kunyu", "bachu", "lhasa"] {
+            for role in UserRole.allCases where role != .administrator {
+                let user = try #require(try await store.accounts.user(login: "\(jurisdiction)-\(role.rawValue)"))
+                #expect(try await store.accounts.grants(userID: user.id).map(\.role) == [role])
+            }
+        }
+        #expect(try await server.accounts.login("lhasa-general-commander", password: Demo.password, address: "127.0.0.1").identity.grants
+            == [RoleGrant(role: .generalCommander, jurisdictionID: "lhasa")])
+        #expect(Demo.loginSheet.contains("kunyu-enterprise-reporter（企业报告员）"))
+        #expect(Demo.loginSheet.contains(Demo.password))
         #expect(try await Demo.seed(server) == false)
         #expect(try await store.incidents.incidents(IncidentQuery()).count == 1)
         try await store.close()
@@ -78,6 +99,15 @@ import YingjiServer
         let live = await iterator.next()
         #expect(live?.id == "b1-4")
         #expect(live?.frame == "id: b1-4\nevent: obligation.overdue\ndata: {\"id\":\"o1\"}\n\n")
+        // A subscriber receives, live and on resume, only events about incidents it may see.
+        await bus.publish("incident.created", ["id": "k"], access: IncidentAccess(jurisdiction: "kunyu"))
+        await bus.publish("incident.created", ["id": "l"], access: IncidentAccess(jurisdiction: "lhasa"))
+        let filtered = await bus.subscribe(lastEventID: "b1-4") { $0.jurisdiction == "lhasa" }
+        #expect(filtered.missed.map(\.id) == ["b1-6"])
+        await bus.publish("incident.changed", ["id": "k"], access: IncidentAccess(jurisdiction: "kunyu"))
+        await bus.publish("incident.changed", ["id": "l"], access: IncidentAccess(jurisdiction: "lhasa"))
+        var filteredLive = filtered.stream.makeAsyncIterator()
+        #expect(await filteredLive.next()?.id == "b1-8")
     }
 
     /// Over a real socket: a board connected to /api/v1/events sees a new incident as it is reported.
@@ -86,15 +116,32 @@ import YingjiServer
         let app = Application(router: running.server.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            let reader = try SocketReader(port: port)
-            try reader.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+            func subscribe(_ login: String) throws -> SocketReader {
+                let reader = try SocketReader(port: port)
+                try reader.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer \(testToken(login))\r\n\r\n")
+                return reader
+            }
+            let reader = try subscribe("kunyu-duty-officer")
             let greeting = try reader.read(until: "已连接")
             #expect(greeting.contains("200 OK"))
             #expect(greeting.lowercased().contains("content-type: text/event-stream"))
+            // The 二二四团 duty officer's board gets only incidents of its own area, never the 师市's.
+            let area = try subscribe("kunyu-224-duty-officer")
+            _ = try area.read(until: "已连接")
             let created = try await create(client)
             let frame = try reader.read(until: "\n\n", after: "event: incident.created")
             #expect(frame.contains(try #require(created["id"] as? String)))
+            let local = try await create(client, kunyuReport(extra: ["jurisdiction": "kunyu-224"]), as: "kunyu-224-duty-officer")
+            let areaFrame = try area.read(until: "\n\n", after: "event: incident.created")
+            #expect(areaFrame.contains(try #require(local["id"] as? String)))
+            #expect(!areaFrame.contains(try #require(created["id"] as? String)))
             reader.close()
+            area.close()
+            // Without an account the stream is refused.
+            let anonymous = try SocketReader(port: port)
+            try anonymous.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            #expect(try anonymous.read(until: "\r\n").contains("401"))
+            anonymous.close()
         }
         try await running.server.store.close()
     }
@@ -161,16 +208,16 @@ final class SocketReader: @unchecked Sendable {
             "\(route.method.rawValue) " + route.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.reduce("") { $0 + "/" + $1 }
         })
         #expect(documented == served)
-        #expect(served.count == 16)
+        #expect(served.count == 19)
     }
 
     @Test func wrongMethodOnAKnownPathIs405WithAllow() async throws {
         try await TestServer.start(.sqlite).test { client in
-            let response = try await client.execute(uri: "/api/v1/incidents/abc", method: .delete)
+            let response = try await client.execute(uri: "/api/v1/incidents/abc", method: .delete, headers: headers())
             #expect(response.status == .methodNotAllowed)
             #expect(response.headers[.allow] == "GET")
             #expect(try errorField(response).code == "http.405")
-            let unknown = try await client.execute(uri: "/api/v1/incidents/abc/nothing", method: .delete)
+            let unknown = try await client.execute(uri: "/api/v1/incidents/abc/nothing", method: .delete, headers: headers())
             #expect(unknown.status == .notFound)
         }
     }

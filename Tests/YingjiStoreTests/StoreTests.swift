@@ -120,7 +120,7 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let second = try await Store.open(path: path)
         #expect(try await second.incidents.incident(id: opened.id)?.id == opened.id)
         let versions = try await second.incidents.database.raw("SELECT version FROM yingji_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
-        #expect(versions == [1, 2, 3, 4])
+        #expect(versions == [1, 2, 3, 4, 5])
         try await second.close()
     }
 

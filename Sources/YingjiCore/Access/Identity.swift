@@ -3,14 +3,19 @@ import Foundation
 /// The jurisdictions as a tree: a grant in one covers it and everything below it.
 public struct JurisdictionTree: Sendable {
     private let parents: [String: String]
+    private let plans: [String: String]
     public let ids: Set<String>
 
     public init(_ jurisdictions: [RegisteredJurisdiction]) {
         var parents: [String: String] = [:]
         for jurisdiction in jurisdictions { if let parent = jurisdiction.parentID { parents[jurisdiction.id] = parent } }
         self.parents = parents
+        plans = Dictionary(jurisdictions.map { ($0.id, $0.planID) }, uniquingKeysWith: { first, _ in first })
         ids = Set(jurisdictions.map(\.id))
     }
+
+    /// The plan the jurisdiction is bound to.
+    public func planID(_ id: String) -> String? { plans[id] }
 
     /// The jurisdiction, its parent, and so on up to the root (a cycle stops the walk).
     public func lineage(_ id: String) -> [String] {
@@ -23,11 +28,16 @@ public struct JurisdictionTree: Sendable {
         return result
     }
 
+    /// A grant in `*` covers every jurisdiction (system administrators).
+    public static let everywhere = "*"
+
     /// Whether `id` is `root` or lies below it.
-    public func isWithin(_ id: String, _ root: String) -> Bool { lineage(id).contains(root) }
+    public func isWithin(_ id: String, _ root: String) -> Bool { root == Self.everywhere || lineage(id).contains(root) }
 
     /// `root` and every jurisdiction below it.
     public func subtree(_ root: String) -> [String] { ids.filter { isWithin($0, root) }.sorted() }
+
+    public func contains(_ id: String) -> Bool { ids.contains(id) }
 }
 
 /// What decides who may see an incident: where it happened and which organisations have a part in it.
@@ -124,9 +134,13 @@ public struct Identity: Sendable, Equatable {
     }
 
     /// The plan's posts and bodies this account acts for on this incident: those whose holders
-    /// include a role it has, through a grant covering the incident that may decide responses.
+    /// include a role it holds through a grant covering the incident, in a jurisdiction bound to
+    /// the same plan (a 团场 under the 师市 plan is commanded by the 师市's posts; a higher level
+    /// with its own plan takes over through a handover, not by holding the lower plan's posts).
     public func planRoles(on incident: IncidentAccess, plan: Plan, tree: JurisdictionTree) -> [String] {
-        let roles = Set(grants(covering: incident, tree: tree).filter { Permissions.allows($0.role, .decideResponse) }.map(\.role))
+        let roles = Set(grants(covering: incident, tree: tree).filter {
+            Permissions.allows($0.role, .decideResponse) && tree.planID($0.jurisdictionID) == plan.id
+        }.map(\.role))
         return plan.command.roles.filter { !roles.isDisjoint(with: $0.holders) }.map(\.id)
     }
 

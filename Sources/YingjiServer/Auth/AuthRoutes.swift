@@ -1,0 +1,123 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import YingjiCore
+
+/// Decides who is making each request. An API token (`Authorization: Bearer yj_…`) or the
+/// session cookie; unsafe requests in a session must also carry its CSRF token. Everything under
+/// `/api/` needs one of the two except signing in; `/health` and `/metrics` are open.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = YingjiRequestContext
+    let accounts: AccountService
+
+    static let sessionCookie = "yingji_session"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let path = request.uri.path
+        let open = !path.hasPrefix("/api/") || (path == "/api/v1/session" && request.method == .post)
+        if let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw APIError(.unauthorized, "auth.invalid_header", "Authorization 请求头须为「Bearer yj_…」格式的 API 令牌", field: "Authorization",
+                               headers: AccountService.challenge)
+            }
+            guard let identity = try await accounts.identity(token: String(parts[1]).trimmingCharacters(in: .whitespaces), address: context.address) else {
+                throw APIError(.unauthorized, "auth.invalid_token", "API 令牌无效、已过期或已被撤销", field: "Authorization",
+                               headers: [.wwwAuthenticate: #"Bearer realm="yingji", error="invalid_token""#])
+            }
+            context.identity = identity
+        } else if let cookie = request.cookies[Self.sessionCookie] {
+            if let (identity, _) = try await accounts.identity(sessionSecret: cookie.value) {
+                if case .session(let expected) = identity.method, !Self.isSafe(request.method) {
+                    guard let given = request.headers[.csrfToken], Self.constantTimeEqual(given, expected) else {
+                        throw APIError(.forbidden, "auth.csrf", "缺少或错误的 CSRF 令牌（X-CSRF-Token 请求头）；请刷新页面后重试", field: "X-CSRF-Token")
+                    }
+                }
+                context.identity = identity
+            } else if !open {
+                throw APIError(.unauthorized, "auth.session_expired", "登录已过期或已退出，请重新登录", headers: AccountService.challenge)
+            }
+        }
+        if context.identity == nil && !open {
+            _ = try context.requireIdentity()
+        }
+        return try await next(request, context)
+    }
+
+    static func isSafe(_ method: HTTPRequest.Method) -> Bool { [.get, .head, .options].contains(method) }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// `/api/v1/session`: sign in (POST), who am I (GET), sign out (DELETE).
+struct SessionRoutes {
+    let server: Server
+
+    func add(to router: Router<YingjiRequestContext>) {
+        router.post("api/v1/session", use: login)
+        router.get("api/v1/session", use: current)
+        router.delete("api/v1/session", use: logout)
+    }
+
+    @Sendable func login(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        var request = request
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let body = try JSONBody(Data(buffer.readableBytesView), allowed: ["login", "password"])
+        let login = try body.string("login") ?? ""
+        let password = try body.string("password") ?? ""
+        let result = try await server.accounts.login(login, password: password, address: context.address)
+        var response = JSONResponse.make(.created, Self.view(result.identity, expiresAt: result.session.expiresAt, tree: server.catalog))
+        response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: result.secret, maxAge: Int(server.accounts.settings.sessionLifetime),
+                                  path: "/", secure: secure(request), httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    @Sendable func current(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        return JSONResponse.make(.ok, Self.view(identity, expiresAt: nil, tree: server.catalog))
+    }
+
+    @Sendable func logout(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        guard case .session = identity.method, let cookie = request.cookies[AuthMiddleware.sessionCookie] else {
+            throw APIError(.badRequest, "session.not_a_session", "使用 API 令牌时无需退出；停用令牌请用 yingji token revoke")
+        }
+        try await server.accounts.logout(sessionSecret: cookie.value, login: identity.user.login, address: context.address)
+        var response = Response(status: .noContent)
+        response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: secure(request), httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    /// Secure cookies when served over TLS: `serve --secure-cookies`, or a proxy saying so.
+    private func secure(_ request: Request) -> Bool {
+        server.secureCookies || request.headers[.forwardedProto]?.lowercased() == "https"
+    }
+
+    static func view(_ identity: Identity, expiresAt: Date?, tree catalog: JurisdictionCatalog) -> JSONValue {
+        var method: JSONValue = ["kind": "token"]
+        var csrf: JSONValue = .null
+        switch identity.method {
+        case .session(let token): method = ["kind": "session"]; csrf = .string(token)
+        case .token(let id): method = ["kind": "token", "tokenID": .string(id)]
+        }
+        return [
+            "user": ["id": .string(identity.user.id), "login": .string(identity.user.login), "name": .string(identity.user.name)],
+            "grants": .array(identity.grants.map { grant in
+                [
+                    "role": .string(grant.role.rawValue), "roleName": .string(grant.role.chineseName),
+                    "jurisdiction": .string(grant.jurisdictionID),
+                    "jurisdictionName": .string(grant.jurisdictionID == JurisdictionTree.everywhere ? "全部辖区" : catalog.jurisdiction(grant.jurisdictionID)?.name ?? grant.jurisdictionID),
+                    "organisation": .optional(grant.organisationID),
+                ]
+            }),
+            "method": method,
+            "csrfToken": csrf,
+            "expiresAt": expiresAt.map { .string(Timestamp.format($0)) } ?? .null,
+        ]
+    }
+}
