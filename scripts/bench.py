@@ -28,6 +28,8 @@ import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
+from yingji_auth import sign_in
+
 CHINA = timezone(timedelta(hours=8))
 
 
@@ -101,19 +103,23 @@ def wrk(url, connections, duration, script=None):
     return {"rps": rate, "p50": latency["50%"], "p99": latency["99%"]}
 
 
-def post_script(work):
-    path = os.path.join(work, "post.lua")
+def wrk_script(work, auth, post):
+    """A wrk script sending the signed-in session's headers; with `post`, an initial report."""
+    path = os.path.join(work, "post.lua" if post else "get.lua")
     body = report_body().replace("\\", "\\\\").replace('"', '\\"')
     with open(path, "w") as script:
-        script.write('wrk.method = "POST"\n')
-        script.write(f'wrk.body = "{body}"\n')
-        script.write('wrk.headers["Content-Type"] = "application/json"\n')
-        script.write('wrk.headers["X-Actor"] = "bench"\n')
+        if post:
+            script.write('wrk.method = "POST"\n')
+            script.write(f'wrk.body = "{body}"\n')
+            script.write('wrk.headers["Content-Type"] = "application/json"\n')
+        for name, value in auth.items():
+            script.write(f'wrk.headers["{name}"] = "{value}"\n')
     return path
 
 
-def first_incident(port):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/incidents?limit=1") as response:
+def first_incident(port, auth):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/incidents?limit=1", headers=auth)
+    with urllib.request.urlopen(request) as response:
         return json.load(response)["items"][0]["id"]
 
 
@@ -133,7 +139,7 @@ def raw_commit_rate(work, seconds):
     return count / seconds
 
 
-async def sse_latency(port, subscribers, events):
+async def sse_latency(port, subscribers, events, auth):
     """Connects `subscribers` boards, posts `events` reports, returns delivery latencies in ms:
     from just before the report is sent to each board's receipt of its `incident.created`."""
     received, sent = [], {}
@@ -143,7 +149,8 @@ async def sse_latency(port, subscribers, events):
     async def board():
         nonlocal connected
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        extra = "".join(f"{name}: {value}\r\n" for name, value in auth.items())
+        writer.write(f"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n{extra}\r\n".encode())
         await writer.drain()
         await reader.readuntil("已连接".encode())
         connected += 1
@@ -165,7 +172,7 @@ async def sse_latency(port, subscribers, events):
     body = report_body().encode()
     for _ in range(events):
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/incidents", data=body,
-                                         headers={"Content-Type": "application/json", "X-Actor": "bench"})
+                                         headers={"Content-Type": "application/json", **auth})
         began = time.perf_counter()
         response = await loop.run_in_executor(None, urllib.request.urlopen, request)
         sent[json.load(response)["id"]] = began
@@ -201,7 +208,6 @@ def main():
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="yingji-bench-")
-    script = post_script(work)
     results, notes = {}, []
 
     hello, port, _ = start(binary, ["bench-hello"], path="/")
@@ -220,20 +226,24 @@ def main():
     results["rss"] = rss
 
     server, port, _ = start(binary, ["serve", "--db", os.path.join(work, "bench.sqlite"), "--demo"])
-    results["b"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents", args.connections, args.duration, script)
-    results["c"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents/{first_incident(port)}", args.connections, args.duration)
+    auth = sign_in(port)
+    results["b"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents", args.connections, args.duration, wrk_script(work, auth, True))
+    results["c"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents/{first_incident(port, auth)}", args.connections, args.duration,
+                       wrk_script(work, auth, False))
     stop(server)
 
     server, port, _ = start(binary, ["serve", "--db", os.path.join(work, "sse.sqlite"), "--demo"])
-    latencies = asyncio.run(sse_latency(port, args.subscribers, 10))
+    latencies = asyncio.run(sse_latency(port, args.subscribers, 10, sign_in(port)))
     results["e"] = {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99), "n": len(latencies)}
     stop(server)
 
     database_url = fresh_postgres_database(os.environ.get("DATABASE_URL", ""))
     if database_url:
         server, port, _ = start(binary, ["serve", "--demo"], env_db=database_url)
-        results["d_write"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents", args.connections, args.duration, script)
-        results["d_read"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents/{first_incident(port)}", args.connections, args.duration)
+        auth = sign_in(port)
+        results["d_write"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents", args.connections, args.duration, wrk_script(work, auth, True))
+        results["d_read"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents/{first_incident(port, auth)}", args.connections, args.duration,
+                                wrk_script(work, auth, False))
         stop(server)
     else:
         notes.append("PostgreSQL not measured: DATABASE_URL was not set.")

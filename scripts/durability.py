@@ -25,6 +25,11 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
+from yingji_auth import sign_in
+
+# The demo duty officer's session (made once; sessions are stored, so they survive the kills).
+AUTH = {}
+
 
 def free_port():
     with socket.socket() as s:
@@ -70,7 +75,7 @@ class Server:
 def post(port, key, body, timeout=5):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     conn.request("POST", "/api/v1/incidents", body=body, headers={
-        "Content-Type": "application/json", "X-Actor": "durability", "Idempotency-Key": key})
+        "Content-Type": "application/json", "Idempotency-Key": key, **AUTH})
     response = conn.getresponse()
     return response.status, json.loads(response.read() or b"{}")
 
@@ -94,7 +99,7 @@ def client(port, prefix, stop, acknowledged, attempted, lock):
 
 def get(port, path):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path)
+    conn.request("GET", path, headers=AUTH)
     response = conn.getresponse()
     return response.status, json.loads(response.read() or b"{}")
 
@@ -119,6 +124,8 @@ def main():
     started = time.time()
     for round_number in range(1, args.rounds + 1):
         server.start(demo=round_number == 1)
+        if not AUTH:
+            AUTH.update(sign_in(server.port))
         # Everything acknowledged so far must have survived the previous kill.
         for key, incident_id in list(acknowledged.items()):
             status, _ = get(server.port, f"/api/v1/incidents/{incident_id}")

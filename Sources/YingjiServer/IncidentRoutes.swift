@@ -63,9 +63,13 @@ struct IncidentRoutes {
         let write = try await IdempotentWrite(request, context: context)
         let body = try JSONBody(write.body, allowed: Set(Self.transitionFields.values.flatMap { $0 }).union(["action", "version"]))
         let action = try Self.transitionAction(body)
-        guard identity.may(action, on: incident.access, tree: server.catalog.tree) else { throw APIError.denied(action) }
-        let command = try Self.command(body, posts: PostResolver(incident: incident, plan: server.catalog.plan(forJurisdiction: incident.jurisdiction),
-                                                                 identity: identity, tree: server.catalog.tree))
+        let posts = PostResolver(incident: incident, plan: server.catalog.plan(forJurisdiction: incident.jurisdiction), identity: identity, tree: server.catalog.tree)
+        guard identity.may(action, on: incident.access, tree: server.catalog.tree) else {
+            // For a level decision, say whom the plan gives it to.
+            let level = (try? body.int("level")).flatMap { $0 }.map { Int(truncatingIfNeeded: $0) }
+            throw APIError.denied(action, detail: level.flatMap(posts.requirement).map { "；\($0)" } ?? "")
+        }
+        let command = try Self.command(body, posts: posts)
         let version = try Self.version(body)
         return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
             await changed(try await server.incidents.apply(id, command, expectedVersion: version, actor: actor, answer: answer))
@@ -399,6 +403,12 @@ struct PostResolver {
                            "谁启动、谁关闭：本次响应由「\(plan.roleName(started))」启动，只能由其宣布终止；您不是该岗位的持有人（\(plan.response.ending.source)）", field: "endedBy")
         }
         return post
+    }
+
+    /// "三级响应须由指挥长决定启动（昆玉 5.3.2）": whom the plan gives a level to.
+    func requirement(level: Int) -> String? {
+        guard let plan, let responseLevel = ResponseLevel(level), let authority = plan.response.authority(for: responseLevel) else { return nil }
+        return "\(authority.level.chineseName)响应须由\(authority.decides.map(plan.roleName).joined(separator: "或"))决定启动（\(authority.source)）"
     }
 
     private func resolve(_ given: String?, field: String, what: String, level: Int, _ allowed: (LevelAuthority) -> [String]) throws -> String {

@@ -32,6 +32,7 @@ enum IncidentView {
         [
             "id": .string(incident.id),
             "jurisdiction": .string(incident.jurisdiction),
+            "organisationID": .optional(incident.organisationID),
             "status": .string(incident.status.rawValue),
             "statusName": .string(incident.status.chineseName),
             "category": .optional(incident.category),

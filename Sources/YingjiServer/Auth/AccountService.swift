@@ -63,11 +63,11 @@ public final class AccountService: Sendable {
         guard !name.isEmpty else { throw APIError(.unprocessableContent, "session.missing_login", "请填写登录名", field: "login") }
         guard !password.isEmpty else { throw APIError(.unprocessableContent, "session.missing_password", "请填写密码", field: "password") }
         let since = now.addingTimeInterval(-settings.failureWindow)
-        if let until = lockedUntil(try await repository.loginFailures(login: name, since: since), limit: settings.failuresPerLogin) {
+        if let until = lockedUntil(try await repository.loginFailures(login: name, since: since), limit: settings.failuresPerLogin, now: now) {
             try await repository.record(AuthEvent(at: now, kind: "login.locked", login: name, address: address, detail: "账号暂时锁定至 \(Timestamp.format(until))"))
             throw Self.locked(until: until, now: now, what: "账号「\(name)」")
         }
-        if let until = lockedUntil(try await repository.loginFailures(address: address, since: since), limit: settings.failuresPerAddress) {
+        if let until = lockedUntil(try await repository.loginFailures(address: address, since: since), limit: settings.failuresPerAddress, now: now) {
             try await repository.record(AuthEvent(at: now, kind: "login.locked", login: name, address: address, detail: "来源地址暂时锁定至 \(Timestamp.format(until))"))
             throw Self.locked(until: until, now: now, what: "来自该地址的登录")
         }
@@ -293,10 +293,11 @@ public final class AccountService: Sendable {
                         headers: [.retryAfter: "\(seconds)"])
     }
 
-    /// When the oldest failure that keeps the count at the limit leaves the window.
-    func lockedUntil(_ failures: [Date], limit: Int) -> Date? {
+    /// When the oldest failure that keeps the count at the limit leaves the window; nil when not locked now.
+    func lockedUntil(_ failures: [Date], limit: Int, now: Date) -> Date? {
         guard failures.count >= limit else { return nil }
-        return failures.sorted()[failures.count - limit].addingTimeInterval(settings.failureWindow)
+        let until = failures.sorted()[failures.count - limit].addingTimeInterval(settings.failureWindow)
+        return until > now ? until : nil
     }
 
     static func describe(_ grants: [RoleGrant]) -> String {
