@@ -252,6 +252,16 @@ import YingjiServer
             // The account no longer holds the token's role.
             try await accounts.setGrants(login: "kunyu-viewer", [], by: "测试")
             #expect(try await get(client, "/api/v1/incidents", as: "kunyu-viewer").status == .unauthorized)
+            // Revoked by another process (the CLI writes the database directly): refused once the
+            // server re-checks, within AuthSettings.recheckInterval.
+            let (other, otherRecord) = try await accounts.createToken(login: "kunyu-duty-officer", grant: RoleGrant(role: .dutyOfficer, jurisdictionID: "kunyu"),
+                                                                      name: "另一个", days: 1, by: "测试")
+            let otherFields: HTTPFields = [.authorization: "Bearer \(other)"]
+            #expect(try await client.execute(uri: "/api/v1/incidents", method: .get, headers: otherFields).status == .ok)
+            _ = try await running.server.store.accounts.revokeToken(id: otherRecord.id, at: clock.now(),
+                                                                    event: AuthEvent(at: clock.now(), kind: "token.revoked", login: nil, address: nil, detail: "命令行"))
+            clock.set(t0.addingTimeInterval(AuthSettings().recheckInterval))
+            #expect(try await client.execute(uri: "/api/v1/incidents", method: .get, headers: otherFields).status == .unauthorized)
             // Not a bearer token at all.
             fields[.authorization] = "Basic a3VueXU6cGFzcw=="
             #expect(try await client.execute(uri: "/api/v1/incidents", method: .get, headers: fields).status == .unauthorized)

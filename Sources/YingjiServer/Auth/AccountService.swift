@@ -19,6 +19,10 @@ public struct AuthSettings: Sendable {
     public var tokenDays = 90
     /// Session `lastSeenAt` and token `lastUsedAt` are written at most this often.
     public var touchInterval: TimeInterval = 60
+    /// A checked session or token is trusted this long without asking the database again.
+    /// Changes made through this server (logout, revocation, roles, passwords) apply at once;
+    /// changes made by another process (the CLI) apply within this time.
+    public var recheckInterval: TimeInterval = 5
 
     public init() {}
 }
@@ -42,6 +46,8 @@ public final class AccountService: Sendable {
     let tree: @Sendable () -> JurisdictionTree
     /// Checked when the login does not exist, so a wrong login costs the same time as a wrong password.
     private let decoy = DecoyHash()
+    /// Sessions and tokens checked in the last few seconds, by the SHA-256 of their secret.
+    private let recent = IdentityCache()
 
     public static let tokenPrefix = "yj_"
 
@@ -99,6 +105,7 @@ public final class AccountService: Sendable {
         guard secret.count == 64 else { return nil }
         let now = clock.now()
         let hash = Self.sha256(secret)
+        if let cached = recent.lookup(hash, now: now, within: settings.recheckInterval), let session = cached.session { return (cached.identity, session) }
         guard var session = try await repository.session(idHash: hash) else { return nil }
         if now >= session.expiresAt || now.timeIntervalSince(session.lastSeenAt) >= settings.sessionIdle {
             try await repository.deleteSession(idHash: hash, event: AuthEvent(at: now, kind: "session.expired", login: nil, address: nil, detail: "会话过期（用户 \(session.userID)）"))
@@ -109,10 +116,13 @@ public final class AccountService: Sendable {
             session.lastSeenAt = now
             try await repository.touch(session)
         }
-        return (Identity(user: user, grants: try await repository.grants(userID: user.id), method: .session(csrfToken: session.csrfToken)), session)
+        let identity = Identity(user: user, grants: try await repository.grants(userID: user.id), method: .session(csrfToken: session.csrfToken))
+        recent.store(hash, identity: identity, session: session, expiresAt: min(session.expiresAt, session.lastSeenAt.addingTimeInterval(settings.sessionIdle)), now: now)
+        return (identity, session)
     }
 
     public func logout(sessionSecret secret: String, login: String, address: String) async throws {
+        recent.remove(Self.sha256(secret))
         try await repository.deleteSession(idHash: Self.sha256(secret), event: AuthEvent(at: clock.now(), kind: "logout", login: login, address: address, detail: "退出登录"))
     }
 
@@ -121,14 +131,18 @@ public final class AccountService: Sendable {
     public func identity(token: String, address: String) async throws -> Identity? {
         guard token.hasPrefix(Self.tokenPrefix), token.count == Self.tokenPrefix.count + 64 else { return nil }
         let now = clock.now()
-        guard let record = try await repository.token(hash: Self.sha256(token)), record.revokedAt == nil, now < record.expiresAt else { return nil }
+        let hash = Self.sha256(token)
+        if let cached = recent.lookup(hash, now: now, within: settings.recheckInterval) { return cached.identity }
+        guard let record = try await repository.token(hash: hash), record.revokedAt == nil, now < record.expiresAt else { return nil }
         guard let user = try await repository.user(id: record.userID), !user.disabled else { return nil }
         guard try await repository.grants(userID: user.id).contains(record.grant) else { return nil }
         if record.lastUsedAt.map({ now.timeIntervalSince($0) >= settings.touchInterval }) ?? true {
             try await repository.markTokenUsed(id: record.id, at: now, event: AuthEvent(at: now, kind: "token.used", login: user.login, address: address,
                                                                                            detail: "令牌 \(record.id)（\(record.name)）"))
         }
-        return Identity(user: user, grants: [record.grant], method: .token(id: record.id))
+        let identity = Identity(user: user, grants: [record.grant], method: .token(id: record.id))
+        recent.store(hash, identity: identity, session: nil, expiresAt: record.expiresAt, now: now)
+        return identity
     }
 
     // MARK: administration
@@ -181,6 +195,7 @@ public final class AccountService: Sendable {
         user.passwordChangedAt = now
         try await repository.update(user, event: AuthEvent(at: now, kind: "user.password", login: user.login, address: nil, detail: "\(actor) 修改密码"))
         try await repository.deleteSessions(userID: user.id)
+        recent.removeAll()
     }
 
     /// Disables (or re-enables) an account; disabling ends its sessions and stops its tokens.
@@ -190,6 +205,7 @@ public final class AccountService: Sendable {
         try await repository.update(user, event: AuthEvent(at: clock.now(), kind: disabled ? "user.disabled" : "user.enabled", login: user.login,
                                                            address: nil, detail: "\(actor) \(disabled ? "停用" : "启用")账号"))
         if disabled { try await repository.deleteSessions(userID: user.id) }
+        recent.removeAll()
     }
 
     public func setGrants(login: String, _ grants: [RoleGrant], by actor: String) async throws {
@@ -198,6 +214,7 @@ public final class AccountService: Sendable {
         let before = try await repository.grants(userID: user.id)
         try await repository.setGrants(userID: user.id, grants, event: AuthEvent(at: clock.now(), kind: "user.roles", login: user.login, address: nil,
                                                                                   detail: "\(actor) 修改角色：\(Self.describe(before)) → \(Self.describe(grants))"))
+        recent.removeAll()
     }
 
     /// Makes a token for one of the account's grants; returns the secret (shown once) and the record.
@@ -224,6 +241,7 @@ public final class AccountService: Sendable {
         guard try await repository.revokeToken(id: id, at: now, event: AuthEvent(at: now, kind: "token.revoked", login: nil, address: nil, detail: "\(actor) 撤销令牌 \(id)")) else {
             throw APIError(.notFound, "token.not_found", "没有未撤销的令牌 \(id)", field: "id")
         }
+        recent.removeAll()
     }
 
     /// Registers a member department or production unit in a jurisdiction.
@@ -324,4 +342,41 @@ final class DecoyHash: @unchecked Sendable {
         lock.withLock { made = hash }
         return hash
     }
+}
+
+/// Sessions and tokens checked moments ago, so a busy board does not cost three lookups per
+/// request. Entries live `recheckInterval` seconds and never past the session's or token's end.
+final class IdentityCache: @unchecked Sendable {
+    struct Entry {
+        let identity: Identity
+        let session: SessionRecord?
+        let expiresAt: Date
+        let checkedAt: Date
+    }
+
+    private let lock = NSLock()
+    private var entries: [String: Entry] = [:]
+    private let capacity = 10_000
+
+    func lookup(_ hash: String, now: Date, within interval: TimeInterval) -> Entry? {
+        lock.withLock {
+            guard let entry = entries[hash] else { return nil }
+            guard now < entry.expiresAt, abs(now.timeIntervalSince(entry.checkedAt)) < interval else {
+                entries.removeValue(forKey: hash)
+                return nil
+            }
+            return entry
+        }
+    }
+
+    func store(_ hash: String, identity: Identity, session: SessionRecord?, expiresAt: Date, now: Date) {
+        lock.withLock {
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = Entry(identity: identity, session: session, expiresAt: expiresAt, checkedAt: now)
+        }
+    }
+
+    func remove(_ hash: String) { _ = lock.withLock { entries.removeValue(forKey: hash) } }
+
+    func removeAll() { lock.withLock { entries.removeAll() } }
 }
