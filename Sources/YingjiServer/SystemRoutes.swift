@@ -33,6 +33,7 @@ struct SystemRoutes {
     }
 
     @Sendable func jurisdictions(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        _ = try context.requireIdentity()
         let items = server.catalog.jurisdictions.map { IncidentView.jurisdiction($0, plan: server.catalog.plan(forJurisdiction: $0.id)) }
         return JSONResponse.make(.ok, ["items": .array(items), "plans": .array(server.catalog.availablePlanIDs().map(JSONValue.string))])
     }
@@ -67,10 +68,14 @@ struct EventRoutes {
 
     @Sendable func stream(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         let lastEventID = request.headers[.lastEventID] ?? request.uri.queryParameters["lastEventId"].map(String.init)
-        let identity = try context.requireIdentity()
+        let live = LiveIdentity(try context.requireIdentity())
         let catalog = server.catalog
         let events = server.events
-        let (id, missed, stream) = await events.subscribe(lastEventID: lastEventID) { identity.canSee($0, tree: catalog.tree) }
+        let accounts = server.accounts
+        let address = context.address
+        let (id, missed, stream) = await events.subscribe(lastEventID: lastEventID) { access in
+            live.current.map { $0.canSee(access, tree: catalog.tree) } ?? false
+        }
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -80,12 +85,34 @@ struct EventRoutes {
             // On graceful shutdown the stream ends, so the server does not wait on open boards.
             try await withGracefulShutdownHandler {
                 for await event in stream {
-                    try await writer.write(ByteBuffer(string: event.name.isEmpty ? ": keep-alive\n\n" : event.frame))
+                    if event.name.isEmpty {
+                        // At each keep-alive the session or token is checked again: a board whose
+                        // account signed out, lost its role or was disabled stops receiving.
+                        let again = try? await AuthMiddleware.identify(request, accounts: accounts, address: address).identity
+                        live.current = again
+                        guard again != nil else { break }
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    } else {
+                        try await writer.write(ByteBuffer(string: event.frame))
+                    }
                 }
             } onGracefulShutdown: {
                 Task { await events.unsubscribe(id) }
             }
             try await writer.finish(nil)
         })
+    }
+}
+
+/// The account behind an open event stream, re-checked at every keep-alive.
+final class LiveIdentity: @unchecked Sendable {
+    private let lock = NSLock()
+    private var identity: Identity?
+
+    init(_ identity: Identity) { self.identity = identity }
+
+    var current: Identity? {
+        get { lock.withLock { identity } }
+        set { lock.withLock { identity = newValue } }
     }
 }

@@ -15,16 +15,7 @@ struct AccountTool {
     static var actor: String { "命令行（\(ProcessInfo.processInfo.environment["USER"] ?? "未知用户")）" }
 
     static func run<T>(db: String, _ body: (AccountTool) async throws -> T) async throws -> T {
-        let usesPostgres = !(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty
-        if !usesPostgres && !FileManager.default.fileExists(atPath: db) {
-            throw CLIError("--db：数据库文件不存在：\(db)（先运行 yingji serve 创建，或用 --db 指定）")
-        }
-        let store: Store
-        do {
-            store = try await Store.open(sqlitePath: db)
-        } catch {
-            throw CLIError("--db：无法打开数据库：\(String(reflecting: error))")
-        }
+        let store = try await StoreOpening.open(db: db, mustExist: true)
         do {
             let catalog = JurisdictionCatalog(library: try PlanLoading.library(), repository: store.jurisdictions)
             try await catalog.load()
@@ -105,6 +96,11 @@ struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "user", abstract: "管理用户账号。",
                                                     subcommands: [Add.self, Passwd.self, Disable.self, Enable.self, Roles.self, List.self])
 
+    static func setDisabled(db: String, login: String, _ disabled: Bool) async throws {
+        try await AccountTool.run(db: db) { try await $0.accounts.setDisabled(login: login, disabled, by: AccountTool.actor) }
+        print("已\(disabled ? "停用" : "启用") \(login)")
+    }
+
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "添加账号。密码从标准输入读取。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
@@ -139,10 +135,7 @@ struct UserCommand: ParsableCommand {
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "登录名。") var login: String
 
-        func run() async throws {
-            try await AccountTool.run(db: db) { try await $0.accounts.setDisabled(login: login, true, by: AccountTool.actor) }
-            print("已停用 \(login)")
-        }
+        func run() async throws { try await UserCommand.setDisabled(db: db, login: login, true) }
     }
 
     struct Enable: AsyncParsableCommand {
@@ -150,10 +143,7 @@ struct UserCommand: ParsableCommand {
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "登录名。") var login: String
 
-        func run() async throws {
-            try await AccountTool.run(db: db) { try await $0.accounts.setDisabled(login: login, false, by: AccountTool.actor) }
-            print("已启用 \(login)")
-        }
+        func run() async throws { try await UserCommand.setDisabled(db: db, login: login, false) }
     }
 
     struct Roles: AsyncParsableCommand {

@@ -19,16 +19,7 @@ struct AuditCommand: ParsableCommand {
         @Option(name: .long, help: "只核验这一起事故。") var incident: String?
 
         func run() async throws {
-            let usesPostgres = !(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty
-            if !usesPostgres && !FileManager.default.fileExists(atPath: db) {
-                throw CLIError("--db：数据库文件不存在：\(db)")
-            }
-            let store: Store
-            do {
-                store = try await Store.open(sqlitePath: db)
-            } catch {
-                throw CLIError("--db：无法打开数据库：\(error)")
-            }
+            let store = try await StoreOpening.open(db: db, mustExist: true)
             let breaks = try await store.verifyTimelines(incidentID: incident)
             let count = incident == nil ? try await store.incidents.incidentIDs().count : 1
             try await store.close()

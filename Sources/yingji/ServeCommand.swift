@@ -25,12 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "yingji")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let library = try PlanLoading.library()
-        let store: Store
-        do {
-            store = try await Store.open(sqlitePath: db)
-        } catch {
-            throw CLIError("--db：无法打开数据库：\(String(reflecting: error))")
-        }
+        let store = try await StoreOpening.open(db: db, mustExist: false)
         do {
             let server = try await Server(store: store, library: library, secureCookies: secureCookies, logger: logger)
             if demo {

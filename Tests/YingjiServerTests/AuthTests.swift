@@ -201,6 +201,37 @@ import YingjiServer
         }
     }
 
+    /// A burst of parallel guesses cannot all pass the lock check before the first failure is
+    /// written: at most the limit get a password check.
+    @Test(arguments: Engine.all) func parallelGuessesAreThrottledToo(_ engine: Engine) async throws {
+        try await TestServer.start(engine).test { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for n in 0..<30 {
+                    group.addTask { try await Self.login(client, "kunyu-commander", password: "Parallel-guess-\(n)").status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count <= AuthSettings().failuresPerLogin)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count >= 30 - AuthSettings().failuresPerLogin)
+            #expect(Set(statuses).isSubset(of: [.unauthorized, .tooManyRequests]))
+        }
+    }
+
+    @Test func openRoutesAreExactlyTheOpenOnes() async throws {
+        try await TestServer.start(.sqlite).test { client in
+            // Empty path segments reach the same routes, and are guarded the same way.
+            for path in ["/api/v1/jurisdictions", "//api/v1/jurisdictions", "/api//v1/incidents", "//api/v1/session"] {
+                #expect(try await client.execute(uri: path, method: .get).status == .unauthorized, "\(path)")
+            }
+            #expect(try await client.execute(uri: "/health", method: .get).status == .ok)
+            // Signing in takes JSON only (a cross-site text/plain form cannot sign a browser in).
+            let form = try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "text/plain"],
+                                                body: json(["login": "kunyu-viewer", "password": Demo.password]))
+            #expect(form.status == .unsupportedMediaType)
+            #expect(form.headers[.setCookie] == nil)
+        }
+    }
+
     @Test(arguments: Engine.all) func passwordChangeAndDisablingEndSessionsAndTokens(_ engine: Engine) async throws {
         let running = try await TestServer.start(engine)
         try await running.test { client in
@@ -252,6 +283,9 @@ import YingjiServer
             // The account no longer holds the token's role.
             try await accounts.setGrants(login: "kunyu-viewer", [], by: "测试")
             #expect(try await get(client, "/api/v1/incidents", as: "kunyu-viewer").status == .unauthorized)
+            // A check that read the database before a revocation cannot put the token back: the
+            // cache refuses answers older than the last removal (here: the revocation above).
+            #expect(try await client.execute(uri: "/api/v1/incidents", method: .get, headers: fields).status == .unauthorized)
             // Revoked by another process (the CLI writes the database directly): refused once the
             // server re-checks, within AuthSettings.recheckInterval.
             let (other, otherRecord) = try await accounts.createToken(login: "kunyu-duty-officer", grant: RoleGrant(role: .dutyOfficer, jurisdictionID: "kunyu"),

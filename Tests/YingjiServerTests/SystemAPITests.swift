@@ -135,6 +135,12 @@ import YingjiServer
             let areaFrame = try area.read(until: "\n\n", after: "event: incident.created")
             #expect(areaFrame.contains(try #require(local["id"] as? String)))
             #expect(!areaFrame.contains(try #require(created["id"] as? String)))
+            // Its token is revoked: at the next keep-alive the server checks again and ends that
+            // stream; the other board just gets the keep-alive.
+            try await running.server.accounts.revokeToken(id: "tok_kunyu-224-duty-officer", by: "测试")
+            await running.server.events.heartbeat()
+            #expect(try area.read(until: "0\r\n\r\n").hasSuffix("0\r\n\r\n"))
+            #expect(try reader.read(until: ": keep-alive").contains(": keep-alive"))
             reader.close()
             area.close()
             // Without an account the stream is refused.

@@ -48,6 +48,10 @@ public final class AccountService: Sendable {
     private let decoy = DecoyHash()
     /// Sessions and tokens checked in the last few seconds, by the SHA-256 of their secret.
     private let recent = IdentityCache()
+    /// Logins being checked right now, by login and by address: counted with the stored
+    /// failures, so a burst of parallel guesses cannot all pass the lock check before the first
+    /// failure is written.
+    private let attempts = AttemptCounter()
 
     public static let tokenPrefix = "yj_"
 
@@ -68,14 +72,27 @@ public final class AccountService: Sendable {
         let name = login.trimmingCharacters(in: .whitespaces).lowercased()
         guard !name.isEmpty else { throw APIError(.unprocessableContent, "session.missing_login", "请填写登录名", field: "login") }
         guard !password.isEmpty else { throw APIError(.unprocessableContent, "session.missing_password", "请填写密码", field: "password") }
+        // The attempt is counted before the stored failures are read: any attempt that ended
+        // before that read has its failure stored, any that has not is among `running`, so a
+        // burst of parallel guesses gets at most the limit of password checks.
+        let running = attempts.begin(login: name, address: address)
+        defer { attempts.end(login: name, address: address) }
         let since = now.addingTimeInterval(-settings.failureWindow)
-        if let until = lockedUntil(try await repository.loginFailures(login: name, since: since), limit: settings.failuresPerLogin, now: now) {
+        let loginFailures = try await repository.loginFailures(login: name, since: since)
+        let addressFailures = try await repository.loginFailures(address: address, since: since)
+        if let until = lockedUntil(loginFailures, limit: settings.failuresPerLogin, now: now) {
             try await repository.record(AuthEvent(at: now, kind: "login.locked", login: name, address: address, detail: "账号暂时锁定至 \(Timestamp.format(until))"))
             throw Self.locked(until: until, now: now, what: "账号「\(name)」")
         }
-        if let until = lockedUntil(try await repository.loginFailures(address: address, since: since), limit: settings.failuresPerAddress, now: now) {
+        if let until = lockedUntil(addressFailures, limit: settings.failuresPerAddress, now: now) {
             try await repository.record(AuthEvent(at: now, kind: "login.locked", login: name, address: address, detail: "来源地址暂时锁定至 \(Timestamp.format(until))"))
             throw Self.locked(until: until, now: now, what: "来自该地址的登录")
+        }
+        // Failures still in the window (a lock that has ended leaves them counted until they age out).
+        let byLogin = loginFailures.filter { $0.addingTimeInterval(settings.failureWindow) > now }.count
+        let byAddress = addressFailures.filter { $0.addingTimeInterval(settings.failureWindow) > now }.count
+        guard byLogin + running.login < settings.failuresPerLogin, byAddress + running.address < settings.failuresPerAddress else {
+            throw APIError(.tooManyRequests, "session.busy", "同一账号或地址的登录请求过多，请稍候再试", headers: [.retryAfter: "1"])
         }
         let user = try await repository.user(login: name)
         let stored: String
@@ -106,6 +123,7 @@ public final class AccountService: Sendable {
         let now = clock.now()
         let hash = Self.sha256(secret)
         if let cached = recent.lookup(hash, now: now, within: settings.recheckInterval), let session = cached.session { return (cached.identity, session) }
+        let generation = recent.generation
         guard var session = try await repository.session(idHash: hash) else { return nil }
         if now >= session.expiresAt || now.timeIntervalSince(session.lastSeenAt) >= settings.sessionIdle {
             try await repository.deleteSession(idHash: hash, event: AuthEvent(at: now, kind: "session.expired", login: nil, address: nil, detail: "会话过期（用户 \(session.userID)）"))
@@ -117,7 +135,8 @@ public final class AccountService: Sendable {
             try await repository.touch(session)
         }
         let identity = Identity(user: user, grants: try await repository.grants(userID: user.id), method: .session(csrfToken: session.csrfToken))
-        recent.store(hash, identity: identity, session: session, expiresAt: min(session.expiresAt, session.lastSeenAt.addingTimeInterval(settings.sessionIdle)), now: now)
+        recent.store(hash, identity: identity, session: session, expiresAt: min(session.expiresAt, session.lastSeenAt.addingTimeInterval(settings.sessionIdle)),
+                     now: now, generation: generation)
         return (identity, session)
     }
 
@@ -133,6 +152,7 @@ public final class AccountService: Sendable {
         let now = clock.now()
         let hash = Self.sha256(token)
         if let cached = recent.lookup(hash, now: now, within: settings.recheckInterval) { return cached.identity }
+        let generation = recent.generation
         guard let record = try await repository.token(hash: hash), record.revokedAt == nil, now < record.expiresAt else { return nil }
         guard let user = try await repository.user(id: record.userID), !user.disabled else { return nil }
         guard try await repository.grants(userID: user.id).contains(record.grant) else { return nil }
@@ -141,7 +161,7 @@ public final class AccountService: Sendable {
                                                                                            detail: "令牌 \(record.id)（\(record.name)）"))
         }
         let identity = Identity(user: user, grants: [record.grant], method: .token(id: record.id))
-        recent.store(hash, identity: identity, session: nil, expiresAt: record.expiresAt, now: now)
+        recent.store(hash, identity: identity, session: nil, expiresAt: record.expiresAt, now: now, generation: generation)
         return identity
     }
 
@@ -357,6 +377,12 @@ final class IdentityCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
     private let capacity = 10_000
+    private var removals = 0
+
+    /// Changes whenever something is removed. A check that read the database before a logout or
+    /// revocation must not put its (now stale) answer back: it notes this first and `store`
+    /// drops the answer when it has changed.
+    var generation: Int { lock.withLock { removals } }
 
     func lookup(_ hash: String, now: Date, within interval: TimeInterval) -> Entry? {
         lock.withLock {
@@ -369,14 +395,49 @@ final class IdentityCache: @unchecked Sendable {
         }
     }
 
-    func store(_ hash: String, identity: Identity, session: SessionRecord?, expiresAt: Date, now: Date) {
+    func store(_ hash: String, identity: Identity, session: SessionRecord?, expiresAt: Date, now: Date, generation: Int) {
         lock.withLock {
+            guard generation == removals else { return }
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[hash] = Entry(identity: identity, session: session, expiresAt: expiresAt, checkedAt: now)
         }
     }
 
-    func remove(_ hash: String) { _ = lock.withLock { entries.removeValue(forKey: hash) } }
+    func remove(_ hash: String) {
+        lock.withLock {
+            removals += 1
+            entries.removeValue(forKey: hash)
+        }
+    }
 
-    func removeAll() { lock.withLock { entries.removeAll() } }
+    func removeAll() {
+        lock.withLock {
+            removals += 1
+            entries.removeAll()
+        }
+    }
+}
+
+/// Logins being checked now (bcrypt takes a while), by login and by address.
+final class AttemptCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byLogin: [String: Int] = [:]
+    private var byAddress: [String: Int] = [:]
+
+    /// Counts one more attempt; returns how many others were running for the login and the address.
+    func begin(login: String, address: String) -> (login: Int, address: Int) {
+        lock.withLock {
+            let others = (byLogin[login, default: 0], byAddress[address, default: 0])
+            byLogin[login, default: 0] += 1
+            byAddress[address, default: 0] += 1
+            return others
+        }
+    }
+
+    func end(login: String, address: String) {
+        lock.withLock {
+            byLogin[login] = byLogin[login].flatMap { $0 > 1 ? $0 - 1 : nil }
+            byAddress[address] = byAddress[address].flatMap { $0 > 1 ? $0 - 1 : nil }
+        }
+    }
 }

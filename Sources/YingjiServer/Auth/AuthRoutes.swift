@@ -14,35 +14,44 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let path = request.uri.path
-        let open = !path.hasPrefix("/api/") || (path == "/api/v1/session" && request.method == .post)
+        // By segments, as the router matches them (it ignores empty ones: `//api/v1/…` is `/api/v1/…`).
+        let segments = request.uri.path.split(separator: "/")
+        let open = segments.first != "api" || (segments == ["api", "v1", "session"] && request.method == .post)
+        let found = try await Self.identify(request, accounts: accounts, address: context.address)
+        if let identity = found.identity {
+            if case .session(let expected) = identity.method, !Self.isSafe(request.method) {
+                guard let given = request.headers[.csrfToken], Self.constantTimeEqual(given, expected) else {
+                    throw APIError(.forbidden, "auth.csrf", "缺少或错误的 CSRF 令牌（X-CSRF-Token 请求头）；请刷新页面后重试", field: "X-CSRF-Token")
+                }
+            }
+            context.identity = identity
+        } else if found.sessionEnded && !open {
+            throw APIError(.unauthorized, "auth.session_expired", "登录已过期或已退出，请重新登录", headers: AccountService.challenge)
+        }
+        if context.identity == nil && !open {
+            _ = try context.requireIdentity()
+        }
+        return try await next(request, context)
+    }
+
+    /// The account behind the request's token or session cookie. A malformed or dead token is an
+    /// error (401); a dead session is reported as `sessionEnded` (signing in again is allowed).
+    static func identify(_ request: Request, accounts: AccountService, address: String) async throws -> (identity: Identity?, sessionEnded: Bool) {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
                 throw APIError(.unauthorized, "auth.invalid_header", "Authorization 请求头须为「Bearer yj_…」格式的 API 令牌", field: "Authorization",
                                headers: AccountService.challenge)
             }
-            guard let identity = try await accounts.identity(token: String(parts[1]).trimmingCharacters(in: .whitespaces), address: context.address) else {
+            guard let identity = try await accounts.identity(token: String(parts[1]).trimmingCharacters(in: .whitespaces), address: address) else {
                 throw APIError(.unauthorized, "auth.invalid_token", "API 令牌无效、已过期或已被撤销", field: "Authorization",
                                headers: [.wwwAuthenticate: #"Bearer realm="yingji", error="invalid_token""#])
             }
-            context.identity = identity
-        } else if let cookie = request.cookies[Self.sessionCookie] {
-            if let (identity, _) = try await accounts.identity(sessionSecret: cookie.value) {
-                if case .session(let expected) = identity.method, !Self.isSafe(request.method) {
-                    guard let given = request.headers[.csrfToken], Self.constantTimeEqual(given, expected) else {
-                        throw APIError(.forbidden, "auth.csrf", "缺少或错误的 CSRF 令牌（X-CSRF-Token 请求头）；请刷新页面后重试", field: "X-CSRF-Token")
-                    }
-                }
-                context.identity = identity
-            } else if !open {
-                throw APIError(.unauthorized, "auth.session_expired", "登录已过期或已退出，请重新登录", headers: AccountService.challenge)
-            }
+            return (identity, false)
         }
-        if context.identity == nil && !open {
-            _ = try context.requireIdentity()
-        }
-        return try await next(request, context)
+        guard let cookie = request.cookies[sessionCookie] else { return (nil, false) }
+        guard let (identity, _) = try await accounts.identity(sessionSecret: cookie.value) else { return (nil, true) }
+        return (identity, false)
     }
 
     static func isSafe(_ method: HTTPRequest.Method) -> Bool { [.get, .head, .options].contains(method) }
@@ -65,6 +74,10 @@ struct SessionRoutes {
     }
 
     @Sendable func login(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        // JSON only: a cross-site `text/plain` form could otherwise sign a browser in as someone else.
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+            throw APIError(.unsupportedMediaType, "session.content_type", "登录请求须为 JSON（Content-Type: application/json）", field: "Content-Type")
+        }
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         let body = try JSONBody(Data(buffer.readableBytesView), allowed: ["login", "password"])
