@@ -6,11 +6,23 @@ import YingjiCore
 /// each, a demo account for every role in each seed jurisdiction, and one sample incident, so a
 /// newcomer sees a working board at once and can sign in as anyone.
 public enum Demo {
-    public static let jurisdictions = [
-        RegisteredJurisdiction(id: "kunyu", name: "第十四师昆玉市", parentID: nil, planID: "kunyu"),
-        RegisteredJurisdiction(id: "bachu", name: "巴楚县", parentID: nil, planID: "bachu"),
-        RegisteredJurisdiction(id: "lhasa", name: "拉萨市", parentID: nil, planID: "lhasa"),
+    /// The levels above the seed jurisdictions. Their own plans are not among the seeds, so they
+    /// have none here: they oversee the incidents below (reports go up, command can be handed
+    /// over) and accidents are reported where they happened.
+    public static let parents = [
+        RegisteredJurisdiction(id: "bingtuan", name: "新疆生产建设兵团", parentID: nil, planID: nil),
+        RegisteredJurisdiction(id: "kashgar", name: "喀什地区", parentID: nil, planID: nil),
+        RegisteredJurisdiction(id: "xizang", name: "西藏自治区", parentID: nil, planID: nil),
     ]
+
+    public static let jurisdictions = [
+        RegisteredJurisdiction(id: "kunyu", name: "第十四师昆玉市", parentID: "bingtuan", planID: "kunyu"),
+        RegisteredJurisdiction(id: "bachu", name: "巴楚县", parentID: "kashgar", planID: "bachu"),
+        RegisteredJurisdiction(id: "lhasa", name: "拉萨市", parentID: "xizang", planID: "lhasa"),
+    ]
+
+    /// Every demo jurisdiction, parents first.
+    public static var all: [RegisteredJurisdiction] { parents + jurisdictions + subordinate }
 
     /// One area below each seed jurisdiction, governed by the same plan (团场 under the 师市, 镇
     /// under the 县, 区 under the 市).
@@ -57,6 +69,12 @@ public enum Demo {
         for area in subordinate {
             result.append(Account(login: "\(area.id)-duty-officer", name: "\(area.name)值班员（演示）", grant: RoleGrant(role: .dutyOfficer, jurisdictionID: area.id)))
         }
+        for parent in parents {
+            for role in [UserRole.dutyOfficer, .commander] {
+                result.append(Account(login: "\(parent.id)-\(role.rawValue)", name: "\(parent.name)\(role.chineseName)（演示）",
+                                      grant: RoleGrant(role: role, jurisdictionID: parent.id)))
+            }
+        }
         return result
     }
 
@@ -64,7 +82,7 @@ public enum Demo {
     @discardableResult
     public static func seed(_ server: Server) async throws -> Bool {
         guard server.catalog.jurisdictions.isEmpty, try await server.store.incidents.incidents(IncidentQuery(limit: 1)).isEmpty else { return false }
-        for jurisdiction in jurisdictions + subordinate { try await server.catalog.register(jurisdiction) }
+        for jurisdiction in all { try await server.catalog.register(jurisdiction) }
         for organisation in organisations { try await server.accounts.addOrganisation(organisation) }
         for account in accounts {
             _ = try await server.accounts.addUser(login: account.login, name: account.name, password: password, grants: [account.grant],
@@ -99,9 +117,9 @@ extension Demo {
     public static var loginSheet: String {
         var lines = ["演示账号（密码均为 \(password)，仅供演示）："]
         let groups = Dictionary(grouping: accounts, by: { $0.grant.jurisdictionID })
-        for id in [JurisdictionTree.everywhere] + (jurisdictions + subordinate).map(\.id) {
+        for id in [JurisdictionTree.everywhere] + all.map(\.id) {
             guard let members = groups[id] else { continue }
-            let place = id == JurisdictionTree.everywhere ? "全部辖区" : (jurisdictions + subordinate).first { $0.id == id }?.name ?? id
+            let place = id == JurisdictionTree.everywhere ? "全部辖区" : all.first { $0.id == id }?.name ?? id
             lines.append("  \(place)：" + members.map { "\($0.login)（\($0.grant.role.chineseName)）" }.joined(separator: " "))
         }
         return lines.joined(separator: "\n")

@@ -215,7 +215,12 @@ struct IncidentRoutes {
     private func parties(_ body: JSONBody, jurisdiction: String, identity: Identity) async throws -> IncidentParties {
         let tree = server.catalog.tree
         let grants = identity.grants(for: .reportIncident, in: jurisdiction, tree: tree)
-        guard tree.contains(jurisdiction) else { return IncidentParties() }  // the service names the unknown jurisdiction
+        guard let place = server.catalog.jurisdiction(jurisdiction) else { return IncidentParties() }  // the service names the unknown jurisdiction
+        guard place.planID != nil else {
+            let below = server.catalog.jurisdictions.filter { $0.parentID == place.id }.map(\.name)
+            throw APIError(.unprocessableContent, "jurisdiction.no_plan",
+                           "「\(place.name)」没有绑定预案，事故须报在事发地所在的辖区" + (below.isEmpty ? "" : "（如 \(below.joined(separator: "、"))）"), field: "jurisdiction")
+        }
         guard !grants.isEmpty else {
             throw APIError.denied(.reportIncident, detail: "：不能在「\(server.catalog.jurisdiction(jurisdiction)?.name ?? jurisdiction)」报告事故")
         }

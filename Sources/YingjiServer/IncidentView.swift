@@ -68,7 +68,7 @@ enum IncidentView {
     static func jurisdiction(_ jurisdiction: RegisteredJurisdiction, plan: Plan?) -> JSONValue {
         [
             "id": .string(jurisdiction.id), "name": .string(jurisdiction.name), "parentID": .optional(jurisdiction.parentID),
-            "planID": .string(jurisdiction.planID), "planName": .optional(plan?.name), "planVersion": .optional(plan?.version),
+            "planID": .optional(jurisdiction.planID), "planName": .optional(plan?.name), "planVersion": .optional(plan?.version),
         ]
     }
 

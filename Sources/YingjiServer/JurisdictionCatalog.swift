@@ -20,10 +20,10 @@ public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
     /// Reads the stored jurisdictions and loads their plans; a plan that fails to load stops start-up.
     public func load() async throws {
         for jurisdiction in try await repository.jurisdictions() {
-            let plan = try plan(id: jurisdiction.planID)
+            let plan = try jurisdiction.planID.map { try self.plan(id: $0) }
             lock.withLock {
                 byID[jurisdiction.id] = jurisdiction
-                plans[plan.id] = plan
+                if let plan { plans[plan.id] = plan }
                 cachedTree = nil
             }
         }
@@ -40,7 +40,7 @@ public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
     }
 
     public func plan(forJurisdiction jurisdiction: String) -> Plan? {
-        lock.withLock { byID[jurisdiction].flatMap { plans[$0.planID] } }
+        lock.withLock { byID[jurisdiction]?.planID.flatMap { plans[$0] } }
     }
 
     public func plan(id: String) throws -> Plan {
@@ -70,14 +70,18 @@ public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
         if let parent = jurisdiction.parentID, self.jurisdiction(parent) == nil {
             throw IncidentError(.invalid, "jurisdiction.unknown_parent", "上级辖区「\(parent)」不存在", field: "parentID")
         }
-        let available = availablePlanIDs()
-        guard available.contains(jurisdiction.planID), let plan = try? self.plan(id: jurisdiction.planID) else {
-            throw IncidentError(.invalid, "jurisdiction.unknown_plan", "没有预案「\(jurisdiction.planID)」，可选：\(available.joined(separator: "、"))", field: "planID")
+        var plan: Plan?
+        if let planID = jurisdiction.planID {
+            let available = availablePlanIDs()
+            guard available.contains(planID), let loaded = try? self.plan(id: planID) else {
+                throw IncidentError(.invalid, "jurisdiction.unknown_plan", "没有预案「\(planID)」，可选：\(available.joined(separator: "、"))", field: "planID")
+            }
+            plan = loaded
         }
         try await repository.insert(jurisdiction)
         lock.withLock {
             byID[jurisdiction.id] = jurisdiction
-            plans[plan.id] = plan
+            if let plan { plans[plan.id] = plan }
             cachedTree = nil
         }
     }

@@ -44,7 +44,7 @@ struct SystemRoutes {
         let write = try await IdempotentWrite(request, context: context)
         let body = try JSONBody(write.body, allowed: ["id", "name", "parentID", "planID"])
         let jurisdiction = RegisteredJurisdiction(id: try body.requiredString("id"), name: try body.requiredString("name"),
-                                                  parentID: try body.string("parentID"), planID: try body.requiredString("planID"))
+                                                  parentID: try body.string("parentID"), planID: try body.string("planID"))
         let tree = server.catalog.tree
         let managing = identity.grants(for: .manageJurisdictions)
         guard managing.contains(where: { grant in

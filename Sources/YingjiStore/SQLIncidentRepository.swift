@@ -257,16 +257,19 @@ public final class SQLJurisdictionRepository: JurisdictionRepository, Sendable {
                 id: try row.decode(column: "id", as: String.self),
                 name: try row.decode(column: "name", as: String.self),
                 parentID: try row.decode(column: "parent_id", as: String?.self),
-                planID: try row.decode(column: "plan_id", as: String.self)
+                planID: try Self.planID(row.decode(column: "plan_id", as: String.self))
             )
         }
     }
+
+    /// `plan_id` is NOT NULL (migration 002); a jurisdiction without its own plan is stored with ''.
+    private static func planID(_ stored: String) -> String? { stored.isEmpty ? nil : stored }
 
     public func insert(_ jurisdiction: RegisteredJurisdiction) async throws {
         do {
             try await writer.write([WriteStep("""
                 INSERT INTO jurisdictions (id, name, parent_id, plan_id)
-                VALUES (\(bind: jurisdiction.id), \(bind: jurisdiction.name), \(bind: jurisdiction.parentID), \(bind: jurisdiction.planID))
+                VALUES (\(bind: jurisdiction.id), \(bind: jurisdiction.name), \(bind: jurisdiction.parentID), \(bind: jurisdiction.planID ?? ""))
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id
                 """, refusedUnlessRow: .jurisdictionExists(jurisdiction.id))])

@@ -116,8 +116,12 @@ import YingjiServer
         let area: [Scope: Scope] = [.ownUnit: .parent, .ownJurisdiction: .parent, .child: .ownJurisdiction, .sibling: .sibling]
         // The administrator's grant covers every jurisdiction, so Bachu is as good as a child to it.
         let everywhere: [Scope: Scope] = [.ownUnit: .ownUnit, .ownJurisdiction: .ownJurisdiction, .child: .child, .sibling: .child]
+        // The 兵团 (above 昆玉, no plan of its own here) sees all of Kunyu as below it; Bachu sits
+        // under 喀什地区, a sibling branch.
+        let above: [Scope: Scope] = [.ownUnit: .child, .ownJurisdiction: .child, .child: .child, .sibling: .sibling]
         return Demo.accounts.filter { $0.grant.jurisdictionID == "kunyu" }.map { ($0.login, $0.grant.role, kunyu) }
-            + [("kunyu-224-duty-officer", .dutyOfficer, area), ("admin", .administrator, everywhere)]
+            + [("kunyu-224-duty-officer", .dutyOfficer, area), ("admin", .administrator, everywhere),
+               ("bingtuan-duty-officer", .dutyOfficer, above), ("bingtuan-commander", .commander, above)]
     }
 
     @Test(arguments: Engine.all) func everyRoleEveryRouteEveryScope(_ engine: Engine) async throws {
@@ -147,6 +151,16 @@ import YingjiServer
                 }
             }
             #expect(cells == Self.actors.count * 4 * Self.routes.count)
+            // Routes outside incidents: every account reads the jurisdictions and itself; only
+            // `jurisdiction.manage` adds one (an id that exists: allowed answers 409, nothing stored).
+            for actor in Self.actors {
+                #expect(try await get(client, "/api/v1/jurisdictions", as: actor.login).status == .ok)
+                let me = try object(try await get(client, "/api/v1/session", as: actor.login))
+                #expect((me["grants"] as? [[String: Any]])?.first?["role"] as? String == actor.role.rawValue)
+                let response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(as: actor.login),
+                                                        body: json(["id": "kunyu-224", "name": "重复", "parentID": "kunyu", "planID": "kunyu"]))
+                #expect(response.status == (Permissions.allows(actor.role, .manageJurisdictions) ? .conflict : .forbidden), "\(actor.login) adds a jurisdiction")
+            }
         }
     }
 
@@ -163,6 +177,12 @@ import YingjiServer
                     #expect(response.status == expected, "\(actor.login) reports in \(target.jurisdiction): \(String(buffer: response.body))")
                 }
             }
+            // Reports go where the accident happened: a level without a plan refuses them, naming why.
+            let top = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(as: "bingtuan-duty-officer"),
+                                               body: json(Self.report(jurisdiction: "bingtuan", plan: try planLibrary.load("kunyu"))))
+            #expect(top.status == .unprocessableContent)
+            #expect(try errorField(top).code == "jurisdiction.no_plan")
+            #expect(try errorField(top).message?.contains("第十四师昆玉市") == true)
             // The area's duty officer may not report for its parent.
             let response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(as: "kunyu-224-duty-officer"),
                                                     body: json(["jurisdiction": "kunyu", "figures": ["deaths": 1]]))

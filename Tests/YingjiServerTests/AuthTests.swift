@@ -41,6 +41,11 @@ import YingjiServer
                     let stranger = jurisdiction == "kunyu" ? "lhasa" : "kunyu"
                     response = try await transition(client, id, body, as: "\(stranger)-\(allowed.sorted().first!.rawValue)")
                     #expect(response.status == .notFound)
+                    // The level above sees the incident but holds none of this plan's posts.
+                    let parent = try #require(Demo.jurisdictions.first { $0.id == jurisdiction }?.parentID)
+                    response = try await transition(client, id, body, as: "\(parent)-commander")
+                    #expect(response.status == .forbidden)
+                    #expect(try errorField(response).code == "response.not_authorised")
                     let starter = "\(jurisdiction)-\(allowed.sorted().first!.rawValue)"
                     response = try await transition(client, id, body, as: starter)
                     #expect(response.status == .ok, "\(jurisdiction) level \(level) by \(starter): \(String(buffer: response.body))")

@@ -65,7 +65,7 @@ struct TestServer {
         let store = try await engine.openStore()
         do {
             let server = try await Server(store: store, library: planLibrary, clock: clock, hasher: PasswordHasher(cost: 4), authSettings: settings)
-            for jurisdiction in Demo.jurisdictions + Demo.subordinate { try await server.catalog.register(jurisdiction) }
+            for jurisdiction in Demo.all { try await server.catalog.register(jurisdiction) }
             for organisation in Demo.organisations { try await server.accounts.addOrganisation(organisation) }
             let hash = try await server.accounts.hasher.hash(Demo.password)
             for account in accounts {

@@ -30,7 +30,7 @@ import YingjiServer
         try await TestServer.start(.sqlite).test { client in
             let listed = try object(try await get(client, "/api/v1/jurisdictions"))
             #expect((listed["items"] as? [[String: Any]])?.map { $0["id"] as? String }
-                == ["bachu", "bachu-sebiya", "kunyu", "kunyu-224", "lhasa", "lhasa-chengguan"])
+                == ["bachu", "bachu-sebiya", "bingtuan", "kashgar", "kunyu", "kunyu-224", "lhasa", "lhasa-chengguan", "xizang"])
             #expect((listed["items"] as? [[String: Any]])?.first?["planName"] as? String != nil)
             // Only an administrator adds jurisdictions; a duty officer gets 403 and nothing is stored.
             var response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(),
@@ -57,14 +57,18 @@ import YingjiServer
         let store = try await Engine.sqlite.openStore()
         let server = try await Server(store: store, library: planLibrary, clock: TestClock(t0), hasher: PasswordHasher(cost: 4))
         #expect(try await Demo.seed(server))
-        #expect(server.catalog.jurisdictions.map(\.id) == ["bachu", "bachu-sebiya", "kunyu", "kunyu-224", "lhasa", "lhasa-chengguan"])
+        #expect(server.catalog.jurisdictions.map(\.id) == ["bachu", "bachu-sebiya", "bingtuan", "kashgar", "kunyu", "kunyu-224", "lhasa", "lhasa-chengguan", "xizang"])
+        #expect(server.catalog.jurisdiction("kunyu")?.parentID == "bingtuan")
+        #expect(server.catalog.jurisdiction("bingtuan")?.planID == nil)
         let incidents = try await store.incidents.incidents(IncidentQuery())
         #expect(incidents.count == 1)
         #expect(incidents.first?.grade?.grade == 3)
         #expect(incidents.first?.organisationID == "kunyu-chem")
         // Every role in every seed jurisdiction has a demo account, and the printed password works.
         let users = try await store.accounts.users()
-        let expectedUsers = 1 + 3 * (UserRole.allCases.count - 1) + 3
+        // admin, every role but administrator in each seed jurisdiction, the areas' duty officers,
+        // a duty officer and a commander at each level above.
+        let expectedUsers = 1 + 3 * (UserRole.allCases.count - 1) + 3 + 3 * 2
         #expect(users.count == expectedUsers)
         for jurisdiction in ["kunyu", "bachu", "lhasa"] {
             for role in UserRole.allCases where role != .administrator {

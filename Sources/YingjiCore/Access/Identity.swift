@@ -10,7 +10,7 @@ public struct JurisdictionTree: Sendable {
         var parents: [String: String] = [:]
         for jurisdiction in jurisdictions { if let parent = jurisdiction.parentID { parents[jurisdiction.id] = parent } }
         self.parents = parents
-        plans = Dictionary(jurisdictions.map { ($0.id, $0.planID) }, uniquingKeysWith: { first, _ in first })
+        plans = Dictionary(jurisdictions.compactMap { jurisdiction in jurisdiction.planID.map { (jurisdiction.id, $0) } }, uniquingKeysWith: { first, _ in first })
         ids = Set(jurisdictions.map(\.id))
     }
 

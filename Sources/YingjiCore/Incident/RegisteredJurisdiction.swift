@@ -1,14 +1,16 @@
 import Foundation
 
 /// A jurisdiction the system serves (巴楚县, 第十四师昆玉市 …), bound to the plan that governs its
-/// accidents. Incidents belong to one; a jurisdiction may sit under a parent.
+/// accidents. Incidents belong to one; a jurisdiction may sit under a parent. A higher level
+/// whose own plan is not loaded (新疆生产建设兵团 above 昆玉) has no plan: it oversees the
+/// incidents below it, and accidents are reported in the jurisdiction where they happened.
 public struct RegisteredJurisdiction: Sendable, Equatable, Codable {
     public let id: String
     public let name: String
     public let parentID: String?
-    public let planID: String
+    public let planID: String?
 
-    public init(id: String, name: String, parentID: String?, planID: String) {
+    public init(id: String, name: String, parentID: String?, planID: String?) {
         self.id = id
         self.name = name
         self.parentID = parentID
