@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Domain, Foundation only: plans, grading, response authority, obligations, incidents, timeline.
@@ -44,7 +45,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The HTTP server: JSON API, actor resolution, idempotency, events, metrics.
+        // The HTTP server: JSON API, accounts, idempotency, events, metrics, web pages.
         .target(
             name: "YingjiServer",
             dependencies: [
@@ -58,7 +59,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            // The web pages: Mustache templates, the Chinese strings, CSS and JS.
+            resources: [.copy("Web/Templates"), .copy("Web/Static"), .copy("Web/Strings")]
         ),
         .executableTarget(
             name: "yingji",

@@ -22,6 +22,7 @@ public final class Server: Sendable {
     public let accounts: AccountService
     /// Session cookies carry `Secure` (set when the server sits behind TLS).
     public let secureCookies: Bool
+    let pages: WebPages
     let logger: Logger
     let details = DetailCache()
 
@@ -32,6 +33,7 @@ public final class Server: Sendable {
         self.clock = clock
         self.logger = logger
         self.secureCookies = secureCookies
+        pages = try await WebPages.load()
         let catalog = JurisdictionCatalog(library: library, repository: store.jurisdictions)
         self.catalog = catalog
         try await catalog.load()
@@ -49,6 +51,7 @@ public final class Server: Sendable {
         router.add(middleware: AuthMiddleware(accounts: accounts))
         SystemRoutes(server: self).add(to: router)
         SessionRoutes(server: self).add(to: router)
+        WebRoutes(server: self, pages: pages).add(to: router)
         IncidentRoutes(server: self).add(to: router)
         EventRoutes(server: self).add(to: router)
         return router

@@ -41,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
             let engine = store.engine == .postgres ? "PostgreSQL" : "SQLite（\(db)）"
             let app = server.application(host: host, port: port) { bound in
                 // Written straight to the file descriptor so scripts reading a pipe see it at once.
-                FileHandle.standardOutput.write(Data("应急指挥服务已启动：http://\(host):\(bound)/api/v1/incidents  （数据库：\(engine)，Ctrl-C 停止）\n".utf8))
+                FileHandle.standardOutput.write(Data("应急指挥服务已启动：http://\(host):\(bound)/  （接口 /api/v1，数据库：\(engine)，Ctrl-C 停止）\n".utf8))
             }
             try await app.runService()
         } catch {

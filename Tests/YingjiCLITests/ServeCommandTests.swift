@@ -22,7 +22,7 @@ import Testing
         // Read until the line with the URL.
         var printed = ""
         let deadline = Date().addingTimeInterval(30)
-        while !printed.contains("/api/v1/incidents"), Date() < deadline {
+        while !printed.contains("已启动"), Date() < deadline {
             let chunk = out.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             printed += String(decoding: chunk, as: UTF8.self)

@@ -15,20 +15,34 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         // By segments, as the router matches them (it ignores empty ones: `//api/v1/…` is `/api/v1/…`).
+        var request = request
         let segments = request.uri.path.split(separator: "/")
-        let open = segments.first != "api" || (segments == ["api", "v1", "session"] && request.method == .post)
+        let isAPI = segments.first == "api"
+        let open = isAPI ? (segments == ["api", "v1", "session"] && request.method == .post) : Self.isOpenPage(segments)
         let found = try await Self.identify(request, accounts: accounts, address: context.address)
         if let identity = found.identity {
             if case .session(let expected) = identity.method, !Self.isSafe(request.method) {
-                guard let given = request.headers[.csrfToken], Self.constantTimeEqual(given, expected) else {
+                // Scripts send the token in a header; plain HTML forms in a hidden `_csrf` field.
+                var given = request.headers[.csrfToken]
+                if given == nil, request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+                    given = FormBody(try await request.collectBody(upTo: context.maxUploadSize))["_csrf"]
+                }
+                guard let given, Self.constantTimeEqual(given, expected) else {
                     throw APIError(.forbidden, "auth.csrf", "缺少或错误的 CSRF 令牌（X-CSRF-Token 请求头）；请刷新页面后重试", field: "X-CSRF-Token")
                 }
             }
             context.identity = identity
-        } else if found.sessionEnded && !open {
+        } else if found.sessionEnded && !open && isAPI {
             throw APIError(.unauthorized, "auth.session_expired", "登录已过期或已退出，请重新登录", headers: AccountService.challenge)
         }
         if context.identity == nil && !open {
+            guard isAPI else {
+                // Pages send people to sign in, and back to where they were going afterwards.
+                var path = request.uri.path
+                if let query = request.uri.query, !query.isEmpty { path += "?" + query }
+                let next = request.method == .get ? "?next=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/") : ""
+                return WebRoutes.redirect("/login" + next)
+            }
             _ = try context.requireIdentity()
         }
         return try await next(request, context)
@@ -52,6 +66,11 @@ struct AuthMiddleware: RouterMiddleware {
         guard let cookie = request.cookies[sessionCookie] else { return (nil, false) }
         guard let (identity, _) = try await accounts.identity(sessionSecret: cookie.value) else { return (nil, true) }
         return (identity, false)
+    }
+
+    /// Pages anyone may open: sign-in, static files, health and metrics.
+    static func isOpenPage(_ segments: [Substring]) -> Bool {
+        segments == ["login"] || segments == ["health"] || segments == ["metrics"] || (segments.count == 2 && segments[0] == "static")
     }
 
     static func isSafe(_ method: HTTPRequest.Method) -> Bool { [.get, .head, .options].contains(method) }
@@ -85,8 +104,7 @@ struct SessionRoutes {
         let password = try body.string("password") ?? ""
         let result = try await server.accounts.login(login, password: password, address: context.address)
         var response = JSONResponse.make(.created, Self.view(result.identity, expiresAt: result.session.expiresAt, tree: server.catalog))
-        response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: result.secret, maxAge: Int(server.accounts.settings.sessionLifetime),
-                                  path: "/", secure: secure(request), httpOnly: true, sameSite: .strict))
+        response.setCookie(Self.cookie(result.secret, server: server, request: request))
         return response
     }
 
@@ -102,13 +120,16 @@ struct SessionRoutes {
         }
         try await server.accounts.logout(sessionSecret: cookie.value, login: identity.user.login, address: context.address)
         var response = Response(status: .noContent)
-        response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: secure(request), httpOnly: true, sameSite: .strict))
+        response.setCookie(Self.cookie("", server: server, request: request))
         return response
     }
 
-    /// Secure cookies when served over TLS: `serve --secure-cookies`, or a proxy saying so.
-    private func secure(_ request: Request) -> Bool {
-        server.secureCookies || request.headers[.forwardedProto]?.lowercased() == "https"
+    /// The session cookie (an empty secret clears it): HttpOnly, SameSite=Strict, and Secure when
+    /// served over TLS (`serve --secure-cookies`, or a proxy saying `X-Forwarded-Proto: https`).
+    static func cookie(_ secret: String, server: Server, request: Request) -> Cookie {
+        let secure = server.secureCookies || request.headers[.forwardedProto]?.lowercased() == "https"
+        return Cookie(name: AuthMiddleware.sessionCookie, value: secret, maxAge: secret.isEmpty ? 0 : Int(server.accounts.settings.sessionLifetime),
+                      path: "/", secure: secure, httpOnly: true, sameSite: .strict)
     }
 
     static func view(_ identity: Identity, expiresAt: Date?, tree catalog: JurisdictionCatalog) -> JSONValue {

@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import YingjiCore
+
+/// The pages: sign-in, sign-out and the incident board. Forms work without JavaScript.
+struct WebRoutes {
+    let server: Server
+    let pages: WebPages
+
+    func add(to router: Router<YingjiRequestContext>) {
+        router.get("/", use: board)
+        router.get("login", use: loginForm)
+        router.post("login", use: login)
+        router.post("logout", use: logout)
+        router.get("static/:file", use: asset)
+    }
+
+    // MARK: signing in and out
+
+    @Sendable func loginForm(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init))
+        if context.identity != nil { return Self.redirect(next) }
+        return pages.page("login", title: pages.text("loginTitle"), identity: nil, catalog: server.catalog, values: ["next": next])
+    }
+
+    @Sendable func login(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        var request = request
+        let form = FormBody(try await request.collectBody(upTo: context.maxUploadSize))
+        let next = Self.safeNext(form["next"])
+        let login = form["login"] ?? ""
+        func again(_ status: HTTPResponse.Status, _ error: String) -> Response {
+            pages.page("login", title: pages.text("loginTitle"), identity: nil, catalog: server.catalog, status: status,
+                       values: ["next": next, "login": login, "error": error])
+        }
+        // A sign-in form posted from another site would sign this browser in as someone else.
+        guard Self.sameOrigin(request) else { return again(.forbidden, pages.text("loginForeign")) }
+        guard !login.isEmpty, let password = form["password"], !password.isEmpty else { return again(.unprocessableContent, pages.text("loginMissing")) }
+        do {
+            let result = try await server.accounts.login(login, password: password, address: context.address)
+            var response = Self.redirect(next)
+            response.setCookie(SessionRoutes.cookie(result.secret, server: server, request: request))
+            return response
+        } catch let error as APIError where [.unauthorized, .forbidden, .tooManyRequests].contains(error.status) {
+            return again(error.status, error.message)
+        }
+    }
+
+    @Sendable func logout(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        if let identity = context.identity, case .session = identity.method, let cookie = request.cookies[AuthMiddleware.sessionCookie] {
+            try await server.accounts.logout(sessionSecret: cookie.value, login: identity.user.login, address: context.address)
+        }
+        var response = Self.redirect("/login")
+        response.setCookie(SessionRoutes.cookie("", server: server, request: request))
+        return response
+    }
+
+    // MARK: pages
+
+    /// 事故总览: the incidents this account may see, open ones first, with grade, level, status
+    /// and the next reporting deadline.
+    @Sendable func board(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let query = IncidentQuery(visibility: identity.visibility(tree: server.catalog.tree), limit: 200)
+        let incidents = try await server.store.incidents.incidents(query)
+        let rows: [[String: Any]] = incidents.map { incident in
+            let grade = incident.grade?.grade
+            var row: [String: Any] = [
+                "id": incident.id,
+                "jurisdiction": server.catalog.jurisdiction(incident.jurisdiction)?.name ?? incident.jurisdiction,
+                "grade": grade.flatMap(Grade.init).map(\.chineseName) ?? pages.text("noGrade"),
+                "gradeClass": grade.map(String.init) ?? "none",
+                "level": incident.response.map { "\(ResponseLevel($0.level)?.chineseName ?? "\($0.level)")" } ?? pages.text("noLevel"),
+                "status": incident.status.chineseName,
+                "knownAt": Self.display(incident.knownAt), "knownAtISO": Timestamp.format(incident.knownAt),
+                "deadline": incident.nextDeadline.map(Self.display) ?? pages.text("noDeadline"),
+            ]
+            if let category = incident.category { row["category"] = server.catalog.plan(forJurisdiction: incident.jurisdiction)?.categories.first { $0.id == category }?.name ?? category }
+            if let deadline = incident.nextDeadline { row["deadlineISO"] = Timestamp.format(deadline) }
+            if incident.overdueCount > 0 { row["overdue"] = "\(incident.overdueCount) \(pages.text("overdueCount"))" }
+            return row
+        }
+        return pages.page("board", title: pages.text("boardTitle"), identity: identity, catalog: server.catalog,
+                          values: ["rows": rows, "hasRows": !rows.isEmpty])
+    }
+
+    @Sendable func asset(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let name = try context.parameters.require("file")
+        guard let file = pages.assets[name] else { throw HTTPError(.notFound) }
+        return Response(status: .ok, headers: [.contentType: file.type, .cacheControl: "max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: file.data)))
+    }
+
+    // MARK: helpers
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    /// Only a path on this site (`/…`, not `//host`), so the sign-in page cannot send people elsewhere.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), !next.contains(where: { $0.isNewline }) else { return "/" }
+        return next
+    }
+
+    /// The request's `Origin`, when the browser sends one, names this host.
+    static func sameOrigin(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = request.head.authority else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
+    /// `2026-03-01 02:10` in Beijing time.
+    static func display(_ date: Date) -> String {
+        String(Timestamp.format(date).prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body.
+struct FormBody {
+    private var values: [String: String] = [:]
+
+    init(_ buffer: ByteBuffer) {
+        self.init(String(buffer: buffer))
+    }
+
+    init(_ text: String) {
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (part: Substring) in String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            guard let key = parts.first.map(decode), !key.isEmpty, values[key] == nil else { continue }
+            values[key] = parts.count == 2 ? decode(parts[1]) : ""
+        }
+    }
+
+    subscript(_ key: String) -> String? { values[key] }
+}

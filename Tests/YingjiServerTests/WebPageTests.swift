@@ -1,0 +1,136 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import YingjiCore
+import YingjiServer
+
+/// The pages through the router: sign-in by form, redirects, CSRF on forms, and HTML that is
+/// well-formed with a label for every input. (Real-browser tests: Tests/browser/test_web.py.)
+@Suite struct WebPageTests {
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    static func formBody(_ values: [(String, String)]) -> ByteBuffer {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        return ByteBuffer(string: values.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&"))
+    }
+
+    static func signIn(_ client: some TestClientProtocol, _ login: String, next: String = "/") async throws -> (cookie: String, response: TestResponse) {
+        let response = try await client.execute(uri: "/login", method: .post, headers: form,
+                                                body: formBody([("login", login), ("password", Demo.password), ("next", next)]))
+        let cookie = String(response.headers[.setCookie]?.split(separator: ";").first ?? "")
+        return (cookie, response)
+    }
+
+    @Test func pagesSendStrangersToSignInAndBack() async throws {
+        try await TestServer.start(.sqlite).test { client in
+            var response = try await client.execute(uri: "/?status=open", method: .get)
+            #expect(response.status == .seeOther)
+            #expect(response.headers[.location] == "/login?next=%2F%3Fstatus%3Dopen")
+            response = try await client.execute(uri: "/login?next=%2F", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+            let html = String(buffer: response.body)
+            #expect(html.contains(#"<label for="login">登录名</label>"#))
+            #expect(try Self.problems(html) == [])
+
+            // Wrong password: the form again, the message in Chinese, the login kept.
+            response = try await client.execute(uri: "/login", method: .post, headers: Self.form,
+                                                body: Self.formBody([("login", "kunyu-duty-officer"), ("password", "Wrong-one-123"), ("next", "/")]))
+            #expect(response.status == .unauthorized)
+            #expect(String(buffer: response.body).contains(#"<p class="error" role="alert" id="login-error">登录名或密码不正确</p>"#))
+            #expect(String(buffer: response.body).contains(#"value="kunyu-duty-officer""#))
+            #expect(response.headers[.setCookie] == nil)
+
+            // Right password: back where they were going, never to another site.
+            let (cookie, signedIn) = try await Self.signIn(client, "kunyu-duty-officer", next: "/?status=open")
+            #expect(signedIn.status == .seeOther)
+            #expect(signedIn.headers[.location] == "/?status=open")
+            #expect(signedIn.headers[.setCookie]?.contains("SameSite=Strict") == true)
+            for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+                #expect(try await Self.signIn(client, "kunyu-viewer", next: evil).response.headers[.location] == "/")
+            }
+            // The board: who is signed in, where, as what; the incidents this account may see.
+            response = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie])
+            #expect(response.status == .ok)
+            let board = String(buffer: response.body)
+            #expect(board.contains("第十四师昆玉市值班员（演示）（kunyu-duty-officer）"))
+            #expect(board.contains(#"<span class="grant">第十四师昆玉市 · 值班员</span>"#))
+            #expect(board.contains(#"id="board-empty""#))
+            #expect(try Self.problems(board) == [])
+        }
+    }
+
+    @Test(arguments: Engine.all) func theBoardShowsOnlyWhatTheAccountMaySee(_ engine: Engine) async throws {
+        try await TestServer.start(engine, accounts: Demo.accounts).test { client in
+            let incident = try await create(client)
+            let id = try #require(incident["id"] as? String)
+            let (officer, _) = try await Self.signIn(client, "kunyu-duty-officer")
+            var board = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: officer]).body)
+            #expect(board.contains(#"<tr id="incident-\#(id)" class="grade-3">"#))
+            #expect(board.contains("较大"))
+            #expect(board.contains("火灾"))
+            #expect(try Self.problems(board) == [])
+            let (stranger, _) = try await Self.signIn(client, "bachu-duty-officer")
+            board = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: stranger]).body)
+            #expect(!board.contains(id))
+            #expect(board.contains(#"id="board-empty""#))
+        }
+    }
+
+    @Test func formsNeedTheirCSRFFieldAndSignInRefusesOtherSites() async throws {
+        try await TestServer.start(.sqlite).test { client in
+            let (cookie, _) = try await Self.signIn(client, "kunyu-viewer")
+            let page = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).body)
+            let csrf = try #require(page.range(of: #"name="_csrf" value="([0-9a-f]{64})""#, options: .regularExpression).map { String(page[$0].dropFirst(20).dropLast()) })
+            var headers = Self.form
+            headers[.cookie] = cookie
+            var response = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.formBody([("_csrf", "0" + csrf.dropFirst())]))
+            #expect(response.status == .forbidden)
+            #expect(try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).status == .ok)
+            response = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.formBody([("_csrf", csrf)]))
+            #expect(response.status == .seeOther)
+            #expect(response.headers[.location] == "/login")
+            #expect(try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).status == .seeOther)
+
+            // A sign-in form posted from another site is refused and signs no one in.
+            var foreign = Self.form
+            foreign[.origin] = "https://evil.example"
+            response = try await client.execute(uri: "/login", method: .post, headers: foreign,
+                                                body: Self.formBody([("login", "kunyu-viewer"), ("password", Demo.password)]))
+            #expect(response.status == .forbidden)
+            #expect(response.headers[.setCookie] == nil)
+            #expect(try await client.execute(uri: "/static/site.css", method: .get).headers[.contentType] == "text/css; charset=utf-8")
+        }
+    }
+
+    /// What is wrong with a page: unclosed or stray tags, inputs without a label.
+    static func problems(_ html: String) throws -> [String] {
+        let void: Set<String> = ["meta", "link", "input", "br", "img", "hr", "source", "col", "wbr"]
+        var problems: [String] = []
+        var open: [String] = []
+        let tag = try Regex(#"<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>"#)
+        var labelled: Set<String> = []
+        var inputs: [String] = []
+        for match in html.matches(of: tag) {
+            let closing = match.output[1].substring == "/"
+            let name = String(match.output[2].substring ?? "").lowercased()
+            let attributes = String(match.output[3].substring ?? "")
+            if name == "label", let target = attributes.firstMatch(of: /for="([^"]+)"/) { labelled.insert(String(target.output.1)) }
+            if name == "input", !attributes.contains(#"type="hidden""#) {
+                inputs.append(attributes.firstMatch(of: /id="([^"]+)"/).map { String($0.output.1) } ?? "(no id)")
+            }
+            if void.contains(name) { continue }
+            if closing {
+                guard open.last == name else { problems.append("</\(name)> closes <\(open.last ?? "nothing")>"); continue }
+                open.removeLast()
+            } else {
+                open.append(name)
+            }
+        }
+        problems += open.map { "<\($0)> never closed" }
+        problems += inputs.filter { !labelled.contains($0) }.map { "input \($0) has no label" }
+        return problems
+    }
+}
