@@ -188,25 +188,14 @@ struct IncidentRoutes {
         return incident
     }
 
-    /// The incident named in the path, if the account may see it; otherwise 404 exactly as for a
-    /// missing one, so guessed ids tell nothing.
     private func visibleIncident(_ context: YingjiRequestContext, identity: Identity) async throws -> Incident {
-        let id = try context.parameters.require("id")
-        let incident: Incident
-        do {
-            incident = try await server.incidents.incident(id)
-        } catch let error as IncidentError where error.kind == .notFound {
-            throw APIError.noIncident(id)
-        }
-        guard identity.canSee(incident.access, tree: server.catalog.tree) else { throw APIError.noIncident(id) }
-        return incident
+        try await server.visibleIncident(try context.parameters.require("id"), identity: identity)
     }
 
     /// The incident's id and the actor's name, once the account may see it and take `action` on it.
     private func authorised(_ action: Action, _ context: YingjiRequestContext) async throws -> (id: String, actor: String) {
         let identity = try context.requireIdentity()
-        let incident = try await visibleIncident(context, identity: identity)
-        guard identity.may(action, on: incident.access, tree: server.catalog.tree) else { throw APIError.denied(action) }
+        let incident = try await server.authorisedIncident(try context.parameters.require("id"), action, identity: identity)
         return (incident.id, identity.actorName)
     }
 

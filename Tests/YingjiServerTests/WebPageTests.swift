@@ -105,9 +105,70 @@ import YingjiServer
         }
     }
 
+    @Test(arguments: Engine.all) func theIncidentPageShowsClocksAndTakesTheFulfilmentForm(_ engine: Engine) async throws {
+        try await TestServer.start(engine, accounts: Demo.accounts).test { client in
+            let incident = try await create(client)
+            let id = try #require(incident["id"] as? String)
+            let obligations = try #require(incident["obligations"] as? [[String: Any]])
+            let first = try #require(obligations.first { $0["status"] as? String == "pending" })
+            let obligationID = try #require(first["id"] as? String)
+            let (officer, _) = try await Self.signIn(client, "kunyu-duty-officer")
+            var response = try await client.execute(uri: "/incidents/\(id)", method: .get, headers: [.cookie: officer])
+            #expect(response.status == .ok)
+            var page = String(buffer: response.body)
+            let pageProblems = try Self.problems(page)
+            #expect(pageProblems == [])
+            #expect(page.contains(#"<tr id="obligation-\#(obligationID)" class="status-pending">"#))
+            #expect(page.contains(#"action="/incidents/\#(id)/obligations/\#(obligationID)/fulfil""#))
+            #expect(page.contains(#"id="timeline-table""#))
+            #expect(page.contains("incident.reported"))
+            let csrf = try #require(page.range(of: #"name="_csrf" value="([0-9a-f]{64})""#, options: .regularExpression).map { String(page[$0].dropFirst(20).dropLast()) })
+            var headers = Self.form
+            headers[.cookie] = officer
+            // No reference: the page again with the reason; nothing stored.
+            response = try await client.execute(uri: "/incidents/\(id)/obligations/\(obligationID)/fulfil", method: .post, headers: headers,
+                                                body: Self.formBody([("_csrf", csrf), ("channel", "phone"), ("reference", " "), ("version", "1")]))
+            #expect(response.status == .unprocessableContent)
+            #expect(String(buffer: response.body).contains("请填写凭据"))
+            response = try await client.execute(uri: "/incidents/\(id)/obligations/\(obligationID)/fulfil", method: .post, headers: headers,
+                                                body: Self.formBody([("_csrf", csrf), ("channel", "phone"), ("reference", "电话记录 0301-07"), ("version", "1")]))
+            #expect(response.status == .seeOther)
+            #expect(response.headers[.location] == "/incidents/\(id)#obligation-\(obligationID)")
+            page = String(buffer: try await client.execute(uri: "/incidents/\(id)", method: .get, headers: [.cookie: officer]).body)
+            #expect(page.contains(#"<tr id="obligation-\#(obligationID)" class="status-fulfilled">"#))
+            #expect(page.contains("电话记录 0301-07"))
+            #expect(page.contains("第十四师昆玉市值班员（演示）（kunyu-duty-officer）"))
+            let detail = try object(try await get(client, "/api/v1/incidents/\(id)"))
+            #expect(detail["version"] as? Int == 2)
+
+            // A press officer sees the clocks but neither forms nor the record; Bachu sees nothing.
+            let (press, _) = try await Self.signIn(client, "kunyu-press-officer")
+            page = String(buffer: try await client.execute(uri: "/incidents/\(id)", method: .get, headers: [.cookie: press]).body)
+            #expect(page.contains(#"id="obligation-table""#))
+            #expect(!page.contains("/fulfil\""))
+            #expect(!page.contains(#"id="timeline-table""#))
+            let (stranger, _) = try await Self.signIn(client, "bachu-duty-officer")
+            response = try await client.execute(uri: "/incidents/\(id)", method: .get, headers: [.cookie: stranger])
+            #expect(response.status == .notFound)
+            #expect(String(buffer: response.body).contains(#"id="not-found""#))
+            #expect(!String(buffer: response.body).contains(id))
+            // A forged form post by an account that may not fulfil: refused, nothing stored.
+            let (viewer, _) = try await Self.signIn(client, "kunyu-viewer")
+            let viewerPage = String(buffer: try await client.execute(uri: "/", method: .get, headers: [.cookie: viewer]).body)
+            let viewerCSRF = try #require(viewerPage.range(of: #"name="_csrf" value="([0-9a-f]{64})""#, options: .regularExpression).map { String(viewerPage[$0].dropFirst(20).dropLast()) })
+            headers[.cookie] = viewer
+            let second = try #require(obligations.first { $0["status"] as? String == "pending" && $0["id"] as? String != obligationID }?["id"] as? String)
+            response = try await client.execute(uri: "/incidents/\(id)/obligations/\(second)/fulfil", method: .post, headers: headers,
+                                                body: Self.formBody([("_csrf", viewerCSRF), ("channel", "phone"), ("reference", "伪造"), ("version", "2")]))
+            #expect(response.status == .forbidden)
+            #expect(try object(try await get(client, "/api/v1/incidents/\(id)"))["version"] as? Int == 2)
+        }
+    }
+
     /// What is wrong with a page: unclosed or stray tags, inputs without a label.
     static func problems(_ html: String) throws -> [String] {
         let void: Set<String> = ["meta", "link", "input", "br", "img", "hr", "source", "col", "wbr"]
+        // `<time>` in a row and `<code>` are ordinary elements; only void ones have no end tag.
         var problems: [String] = []
         var open: [String] = []
         let tag = try Regex(#"<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>"#)
@@ -118,7 +179,7 @@ import YingjiServer
             let name = String(match.output[2].substring ?? "").lowercased()
             let attributes = String(match.output[3].substring ?? "")
             if name == "label", let target = attributes.firstMatch(of: /for="([^"]+)"/) { labelled.insert(String(target.output.1)) }
-            if name == "input", !attributes.contains(#"type="hidden""#) {
+            if !closing, name == "input" || name == "select", !attributes.contains(#"type="hidden""#) {
                 inputs.append(attributes.firstMatch(of: /id="([^"]+)"/).map { String($0.output.1) } ?? "(no id)")
             }
             if void.contains(name) { continue }

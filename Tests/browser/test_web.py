@@ -18,6 +18,7 @@ import urllib.parse
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 PASSWORD = "Yingji-demo-2026"
@@ -99,6 +100,25 @@ def test_duty_officer_signs_in_and_sees_the_board(driver, site):
     check(len(rows) == 1, f"{len(rows)} rows")
     check("较大" in rows[0].text and "第十四师昆玉市" in rows[0].text and "火灾" in rows[0].text, f"row: {rows[0].text}")
     return "board"
+
+
+def test_duty_officer_marks_a_report_fulfilled(driver, site):
+    sign_in(driver, site, "kunyu-duty-officer")
+    WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.ID, "board"))
+    driver.find_element(By.CSS_SELECTOR, "#board tbody tr a").click()
+    WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.ID, "obligation-table"))
+    form = driver.find_element(By.CSS_SELECTOR, "form.fulfil")
+    row_id = driver.execute_script("return arguments[0].closest('tr').id", form)
+    form.find_element(By.CSS_SELECTOR, "input[name=reference]").send_keys("电话记录 2026-0301-07")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # The form posts and the page comes back: wait through the navigation for the new row.
+    WebDriverWait(driver, 5, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+        lambda d: "已完成" in d.find_element(By.ID, row_id).text)
+    row = driver.find_element(By.ID, row_id).text
+    check("电话记录 2026-0301-07" in row and "kunyu-duty-officer" in row, f"row: {row}")
+    check("obligation.fulfilled" in driver.find_element(By.ID, "timeline-table").text, "timeline entry")
+    driver.execute_script("window.scrollTo(0, 0)")
+    return "incident"
 
 
 def test_a_reporter_elsewhere_sees_nothing_of_kunyu(driver, site):
