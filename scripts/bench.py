@@ -28,7 +28,7 @@ import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-from yingji_auth import sign_in
+from yingji_client import sign_in
 
 CHINA = timezone(timedelta(hours=8))
 

@@ -25,7 +25,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from yingji_auth import sign_in
+from yingji_client import sign_in, wait_until_healthy
 
 # The demo duty officer's session (made once; sessions are stored, so they survive the kills).
 AUTH = {}
@@ -56,16 +56,7 @@ class Server:
     def start(self, demo=False):
         args = [self.binary, "serve", "--db", self.db, "--port", str(self.port)] + (["--demo"] if demo else [])
         self.process = subprocess.Popen(args, stdout=self.log, stderr=self.log, env={**os.environ, "DATABASE_URL": ""})
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/health")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise SystemExit("server did not become healthy within 30 s")
+        wait_until_healthy(self.port)
 
     def kill(self):
         self.process.send_signal(signal.SIGKILL)

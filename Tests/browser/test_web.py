@@ -15,6 +15,9 @@ import tempfile
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from yingji_client import wait_until_healthy  # noqa: E402
+
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -37,16 +40,7 @@ class Site:
         self.log = open(os.path.join(work, "server.log"), "wb")
         self.process = subprocess.Popen([binary, "serve", "--demo", "--db", os.path.join(work, "web.sqlite"), "--port", str(self.port)],
                                         stdout=self.log, stderr=self.log, env={**os.environ, "DATABASE_URL": ""})
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                conn.request("GET", "/health")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit("server did not start")
+        wait_until_healthy(self.port)
 
     def stop(self):
         self.process.terminate()
