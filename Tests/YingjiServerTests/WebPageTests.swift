@@ -165,6 +165,33 @@ import YingjiServer
         }
     }
 
+    @Test(arguments: Engine.all) func theOverduePageListsWhatIsLateForWhoMaySeeIt(_ engine: Engine) async throws {
+        let clock = TestClock(t0)
+        let running = try await TestServer.start(engine, clock: clock, accounts: Demo.accounts)
+        try await running.test { client in
+            let id = try #require(try await create(client)["id"] as? String)
+            let (officer, _) = try await Self.signIn(client, "kunyu-duty-officer")
+            var page = String(buffer: try await client.execute(uri: "/overdue", method: .get, headers: [.cookie: officer]).body)
+            #expect(page.contains(#"id="overdue-empty""#))
+            // 61 minutes after the accident became known, the 1-hour report (条例第九条) is overdue.
+            clock.set(at(61))
+            try await running.server.sweep()
+            page = String(buffer: try await client.execute(uri: "/overdue", method: .get, headers: [.cookie: officer]).body)
+            let pageProblems = try Self.problems(page)
+            #expect(pageProblems == [])
+            #expect(page.contains(#"href="/incidents/\#(id)#obligation-"#))
+            #expect(page.contains("条例第九条"))
+            #expect(page.contains("<td class=\"state\">1 分钟</td>"))
+            clock.set(at(125))
+            page = String(buffer: try await client.execute(uri: "/overdue", method: .get, headers: [.cookie: officer]).body)
+            #expect(page.contains("<td class=\"state\">1 小时 5 分钟</td>"))
+            let (stranger, _) = try await Self.signIn(client, "bachu-duty-officer")
+            page = String(buffer: try await client.execute(uri: "/overdue", method: .get, headers: [.cookie: stranger]).body)
+            #expect(page.contains(#"id="overdue-empty""#))
+            #expect(!page.contains(id))
+        }
+    }
+
     /// What is wrong with a page: unclosed or stray tags, inputs without a label.
     static func problems(_ html: String) throws -> [String] {
         let void: Set<String> = ["meta", "link", "input", "br", "img", "hr", "source", "col", "wbr"]

@@ -15,6 +15,7 @@ struct WebRoutes {
         router.post("logout", use: logout)
         router.get("static/:file", use: asset)
         router.get("incidents/:id", use: incidentPage)
+        router.get("overdue", use: overdue)
         router.post("incidents/:id/obligations/:obligationID/fulfil", use: fulfil)
     }
 
@@ -83,6 +84,30 @@ struct WebRoutes {
             return row
         }
         return pages.page("board", title: pages.text("boardTitle"), identity: identity, catalog: server.catalog,
+                          values: ["rows": rows, "hasRows": !rows.isEmpty])
+    }
+
+    /// 逾期: every overdue reporting obligation of the incidents this account may see, the
+    /// longest overdue first, each linked to its incident.
+    @Sendable func overdue(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let now = server.clock.now()
+        let query = IncidentQuery(overdueOnly: true, visibility: identity.visibility(tree: server.catalog.tree), limit: Int.max)
+        let rows = try await server.store.incidents.incidents(query).flatMap { incident in
+            incident.obligations.filter { $0.status == .overdue }.map { (incident, $0) }
+        }.sorted { ($0.1.dueAt ?? .distantPast, $0.1.id) < ($1.1.dueAt ?? .distantPast, $1.1.id) }.map { incident, obligation -> [String: Any] in
+            let plan = server.catalog.plan(forJurisdiction: incident.jurisdiction)
+            let name = { (role: String) in plan?.roleName(role) ?? role }
+            let due = obligation.dueAt ?? now
+            return [
+                "incidentID": incident.id, "obligationID": obligation.id,
+                "jurisdiction": server.catalog.jurisdiction(incident.jurisdiction)?.name ?? incident.jurisdiction,
+                "text": obligation.text ?? "\(name(obligation.from)) → \(name(obligation.to))（\(obligation.channel.chineseName)）",
+                "source": obligation.source, "due": Self.display(due), "dueISO": Timestamp.format(due),
+                "late": Self.duration(now.timeIntervalSince(due), pages: pages),
+            ]
+        }
+        return pages.page("overdue", title: pages.text("overdueTitle"), identity: identity, catalog: server.catalog,
                           values: ["rows": rows, "hasRows": !rows.isEmpty])
     }
 
@@ -210,6 +235,13 @@ struct WebRoutes {
         guard let origin = request.headers[.origin] else { return true }
         guard let host = request.head.authority else { return false }
         return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
+    /// "1 小时 5 分钟", "12 分钟".
+    static func duration(_ seconds: TimeInterval, pages: WebPages) -> String {
+        let minutes = max(0, Int(seconds / 60))
+        let hours = minutes / 60
+        return hours > 0 ? "\(hours) \(pages.text("hours")) \(minutes % 60) \(pages.text("minutes"))" : "\(minutes) \(pages.text("minutes"))"
     }
 
     /// `2026-03-01 02:10` in Beijing time.
