@@ -123,7 +123,7 @@ import YingjiServer
             let login = try await Self.login(client, "kunyu-duty-officer")
             let cookie = try Self.sessionCookie(login)
             let csrf = try #require(try object(login)["csrfToken"] as? String)
-            for token in [nil, "0" + csrf.dropFirst(), csrf + "0"] as [String?] {
+            for token in [nil, tampered(csrf), csrf + "0"] as [String?] {
                 let refused = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: Self.sessionHeaders(cookie, csrf: token), body: json(kunyuReport()))
                 #expect(refused.status == .forbidden)
                 #expect(try errorField(refused).code == "auth.csrf")

@@ -166,3 +166,8 @@ func transition(_ client: some TestClientProtocol, _ id: String, _ body: [String
 func get(_ client: some TestClientProtocol, _ uri: String, as login: String? = "kunyu-duty-officer") async throws -> TestResponse {
     try await client.execute(uri: uri, method: .get, headers: headers(as: login))
 }
+
+/// The token with its first character changed (never equal to it, whatever it starts with).
+func tampered(_ token: String) -> String {
+    (token.first == "0" ? "1" : "0") + token.dropFirst()
+}

@@ -86,7 +86,7 @@ import YingjiServer
             let csrf = try #require(page.range(of: #"name="_csrf" value="([0-9a-f]{64})""#, options: .regularExpression).map { String(page[$0].dropFirst(20).dropLast()) })
             var headers = Self.form
             headers[.cookie] = cookie
-            var response = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.formBody([("_csrf", "0" + csrf.dropFirst())]))
+            var response = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.formBody([("_csrf", tampered(csrf))]))
             #expect(response.status == .forbidden)
             #expect(try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).status == .ok)
             response = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.formBody([("_csrf", csrf)]))
