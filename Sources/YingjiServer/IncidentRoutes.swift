@@ -31,7 +31,8 @@ struct IncidentRoutes {
         let jurisdiction = try body.requiredString("jurisdiction")
         let draft = try Self.draft(.initial, body)
         let knownAt = try body.time("knownAt")
-        let parties = try await parties(body, jurisdiction: jurisdiction, identity: identity)
+        let parties = try await parties(organisation: try body.string("organisation"), involved: try body.stringArray("involved"),
+                                        jurisdiction: jurisdiction, identity: identity)
         return try await write.run(status: .created, repository: server.store.incidents, now: server.clock.now(), render: render,
                                    headers: { incident in [.location: "/api/v1/incidents/\(incident.id)"] }) { answer in
             let incident = try await server.incidents.report(jurisdiction: jurisdiction, draft, knownAt: knownAt, actor: identity.actorName,
@@ -179,7 +180,7 @@ struct IncidentRoutes {
 
     // MARK: helpers
 
-    private func render(_ incident: Incident) -> JSONValue {
+    func render(_ incident: Incident) -> JSONValue {
         IncidentView.detail(incident, plan: server.catalog.plan(forJurisdiction: incident.jurisdiction))
     }
 
@@ -201,7 +202,7 @@ struct IncidentRoutes {
 
     /// The reporting unit and involved organisations of a new report, after checking the account
     /// may report there: an enterprise reporter only for its own unit.
-    private func parties(_ body: JSONBody, jurisdiction: String, identity: Identity) async throws -> IncidentParties {
+    func parties(organisation given: String?, involved: [String], jurisdiction: String, identity: Identity) async throws -> IncidentParties {
         let tree = server.catalog.tree
         let grants = identity.grants(for: .reportIncident, in: jurisdiction, tree: tree)
         guard let place = server.catalog.jurisdiction(jurisdiction) else { return IncidentParties() }  // the service names the unknown jurisdiction
@@ -213,8 +214,7 @@ struct IncidentRoutes {
         guard !grants.isEmpty else {
             throw APIError.denied(.reportIncident, detail: "：不能在「\(server.catalog.jurisdiction(jurisdiction)?.name ?? jurisdiction)」报告事故")
         }
-        var organisation = try body.string("organisation")
-        let involved = try body.stringArray("involved")
+        var organisation = given
         let anyUnit = grants.contains { $0.role.visibility == .jurisdiction }
         if !anyUnit {
             let own = grants.compactMap(\.organisationID)

@@ -21,28 +21,38 @@ enum JSONResponse {
 /// its `Idempotency-Key`: a key seen before with the same request replays the stored answer, with
 /// another request it is 422; a new key's answer is stored in the same transaction as the write.
 struct IdempotentWrite {
-    let request: Request
     let body: Data
     let key: String?
     let requestHash: String
 
+    /// What a write came to: done now, or answered before under the same key.
+    enum Outcome {
+        case done(Incident)
+        case replayed(IdempotencyRecord)
+    }
+
     init(_ request: Request, context: YingjiRequestContext) async throws {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        self.request = request
-        body = Data(buffer.readableBytesView)
+        var key: String?
         if let raw = request.headers[.idempotencyKey] {
             let trimmed = raw.trimmingCharacters(in: .whitespaces)
             guard (1...200).contains(trimmed.count), trimmed.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
                 throw APIError(.badRequest, "idempotency.invalid_key", "Idempotency-Key 须为 1–200 个 ASCII 字符", field: "Idempotency-Key")
             }
-            // Keys are per account: another account reusing a key never sees this account's answer.
-            key = (context.identity.map { "\($0.user.id):" } ?? "") + trimmed
-        } else {
-            key = nil
+            key = trimmed
         }
+        self.init(body: Data(buffer.readableBytesView), key: key, identity: context.identity, method: request.method.rawValue, path: request.uri.path)
+    }
+
+    /// A write from a page form: its key is the one the form was rendered with, so a double
+    /// click or a resent form makes one incident, not two.
+    init(body: Data, key: String?, identity: Identity?, method: String, path: String) {
+        self.body = body
+        // Keys are per account: another account reusing a key never sees this account's answer.
+        self.key = key.map { (identity.map { "\($0.user.id):" } ?? "") + $0 }
         var hasher = SHA256()
-        hasher.update(data: Data("\(request.method.rawValue) \(request.uri.path)\n".utf8))
+        hasher.update(data: Data("\(method) \(path)\n".utf8))
         hasher.update(data: body)
         requestHash = hexString(hasher.finalize())
     }
@@ -51,17 +61,26 @@ struct IdempotentWrite {
     func run(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Incident) -> JSONValue,
              headers: @escaping @Sendable (Incident) -> HTTPFields = { _ in [:] },
              _ operation: (IdempotencyAnswer?) async throws -> Incident) async throws -> Response {
-        guard let key else {
-            let incident = try await operation(nil)
-            return JSONResponse.make(status, render(incident), headers: headers(incident))
+        switch try await perform(status: status, repository: repository, now: now, render: render, operation) {
+        case .done(let incident): return JSONResponse.make(status, render(incident), headers: headers(incident))
+        case .replayed(let stored):
+            var headers: HTTPFields = [:]
+            headers[.idempotentReplay] = "true"
+            return JSONResponse.make(HTTPResponse.Status(code: stored.status), stored.body, headers: headers)
         }
+    }
+
+    /// Runs `operation` under the key, or returns the answer stored for it; the same key with
+    /// another request is 422.
+    func perform(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Incident) -> JSONValue,
+                 _ operation: (IdempotencyAnswer?) async throws -> Incident) async throws -> Outcome {
+        guard let key else { return .done(try await operation(nil)) }
         if let stored = try await repository.idempotencyRecord(key: key) { return try replay(stored) }
         let hash = requestHash
         do {
-            let incident = try await operation { incident in
+            return .done(try await operation { incident in
                 IdempotencyRecord(key: key, requestHash: hash, status: Int(status.code), body: render(incident).responseData, createdAt: now)
-            }
-            return JSONResponse.make(status, render(incident), headers: headers(incident))
+            })
         } catch {
             // A concurrent retry with the same key may have won: answer what it stored.
             if let stored = try await repository.idempotencyRecord(key: key) { return try replay(stored) }
@@ -69,12 +88,10 @@ struct IdempotentWrite {
         }
     }
 
-    private func replay(_ stored: IdempotencyRecord) throws -> Response {
+    private func replay(_ stored: IdempotencyRecord) throws -> Outcome {
         guard stored.requestHash == requestHash else {
             throw APIError(.unprocessableContent, "idempotency.key_reused", "该 Idempotency-Key 已用于另一个请求；新请求请换一个键", field: "Idempotency-Key")
         }
-        var headers: HTTPFields = [:]
-        headers[.idempotentReplay] = "true"
-        return JSONResponse.make(HTTPResponse.Status(code: stored.status), stored.body, headers: headers)
+        return .replayed(stored)
     }
 }

@@ -23,22 +23,25 @@ public final class Server: Sendable {
     /// Session cookies carry `Secure` (set when the server sits behind TLS).
     public let secureCookies: Bool
     let pages: WebPages
+    /// Set only by `serve --demo --test-clock`: the clock tests may move forward.
+    let testClock: AdjustableClock?
     let logger: Logger
     let details = DetailCache()
 
-    public init(store: Store, library: PlanLibrary, clock: WallClock = SystemClock(), ids: IDGenerator = RandomIDGenerator(),
+    public init(store: Store, library: PlanLibrary, clock: WallClock = SystemClock(), testClock: AdjustableClock? = nil, ids: IDGenerator = RandomIDGenerator(),
                 hasher: PasswordHasher = PasswordHasher(), authSettings: AuthSettings = AuthSettings(), secureCookies: Bool = false,
                 logger: Logger = Logger(label: "yingji")) async throws {
         self.store = store
-        self.clock = clock
+        self.clock = testClock ?? clock
+        self.testClock = testClock
         self.logger = logger
         self.secureCookies = secureCookies
-        pages = try await WebPages.load()
+        pages = try await WebPages.load(clock: self.clock)
         let catalog = JurisdictionCatalog(library: library, repository: store.jurisdictions)
         self.catalog = catalog
         try await catalog.load()
-        accounts = AccountService(repository: store.accounts, hasher: hasher, settings: authSettings, clock: clock, ids: ids, tree: { catalog.tree })
-        incidents = IncidentService(repository: store.incidents, plans: catalog, clock: clock, ids: ids, hasher: SHA256ChainHasher())
+        accounts = AccountService(repository: store.accounts, hasher: hasher, settings: authSettings, clock: self.clock, ids: ids, tree: { catalog.tree })
+        incidents = IncidentService(repository: store.incidents, plans: catalog, clock: self.clock, ids: ids, hasher: SHA256ChainHasher())
         events = EventBus()
         metrics = ServerMetrics()
     }
@@ -54,6 +57,7 @@ public final class Server: Sendable {
         WebRoutes(server: self, pages: pages).add(to: router)
         IncidentRoutes(server: self).add(to: router)
         EventRoutes(server: self).add(to: router)
+        if let testClock { TestClockRoutes(server: self, clock: testClock).add(to: router) }
         return router
     }
 

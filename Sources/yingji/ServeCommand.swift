@@ -19,15 +19,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
     @Flag(name: .long, help: "空数据库时创建示例辖区（昆玉、巴楚、拉萨及其下级）、单位、各角色的演示账号和一起示例事故。") var demo = false
     @Flag(name: .long, help: "会话 Cookie 加 Secure 属性（经 HTTPS 反向代理对外提供服务时打开）。") var secureCookies = false
+    @Flag(name: .long, help: ArgumentHelp("测试用：允许 POST /api/v1/test/clock 把服务器时钟拨快（只能与 --demo 一起、只在 127.0.0.1 上使用）。", visibility: .hidden))
+    var testClock = false
 
     func run() async throws {
         guard (0...65535).contains(port) else { throw CLIError("--port：端口须在 0–65535 之间") }
+        if testClock && (!demo || host != "127.0.0.1") {
+            throw CLIError("--test-clock：测试时钟只能与 --demo 一起、在 --host 127.0.0.1 上使用")
+        }
         var logger = Logger(label: "yingji")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let library = try PlanLoading.library()
         let store = try await StoreOpening.open(db: db, mustExist: false)
         do {
-            let server = try await Server(store: store, library: library, secureCookies: secureCookies, logger: logger)
+            let server = try await Server(store: store, library: library, testClock: testClock ? AdjustableClock() : nil,
+                                          secureCookies: secureCookies, logger: logger)
             if demo {
                 if try await Demo.seed(server) {
                     FileHandle.standardOutput.write(Data("已创建示例数据：辖区 kunyu、bachu、lhasa（及下级）、单位、演示账号和一起示例事故\n".utf8))

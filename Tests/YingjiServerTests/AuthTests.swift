@@ -277,7 +277,7 @@ import YingjiServer
             }
             // Expired.
             clock.set(t0.addingTimeInterval(86_400))
-            var response = try await client.execute(uri: "/api/v1/incidents", method: .get, headers: fields)
+            let response = try await client.execute(uri: "/api/v1/incidents", method: .get, headers: fields)
             #expect(response.status == .unauthorized)
             #expect(response.headers[.wwwAuthenticate]?.contains("invalid_token") == true)
             #expect(!String(buffer: response.body).contains(secret))

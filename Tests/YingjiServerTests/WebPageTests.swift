@@ -192,7 +192,7 @@ import YingjiServer
         }
     }
 
-    /// What is wrong with a page: unclosed or stray tags, inputs without a label.
+    /// What is wrong with a page: unclosed or stray tags, inputs without a label, an id used twice.
     static func problems(_ html: String) throws -> [String] {
         let void: Set<String> = ["meta", "link", "input", "br", "img", "hr", "source", "col", "wbr"]
         // `<time>` in a row and `<code>` are ordinary elements; only void ones have no end tag.
@@ -201,15 +201,18 @@ import YingjiServer
         let tag = try Regex(#"<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>"#)
         var labelled: Set<String> = []
         var inputs: [String] = []
+        var ids: [String: Int] = [:]
         for match in html.matches(of: tag) {
             let closing = match.output[1].substring == "/"
             let name = String(match.output[2].substring ?? "").lowercased()
             let attributes = String(match.output[3].substring ?? "")
             if name == "label", let target = attributes.firstMatch(of: /for="([^"]+)"/) { labelled.insert(String(target.output.1)) }
-            if !closing, name == "input" || name == "select", !attributes.contains(#"type="hidden""#) {
+            if !closing, let id = attributes.firstMatch(of: /\sid="([^"]+)"/) { ids[String(id.output.1), default: 0] += 1 }
+            if !closing, name == "input" || name == "select" || name == "textarea", !attributes.contains(#"type="hidden""#) {
                 inputs.append(attributes.firstMatch(of: /id="([^"]+)"/).map { String($0.output.1) } ?? "(no id)")
             }
-            if void.contains(name) { continue }
+            // Void elements, and SVG's self-closed ones (`<rect …/>`), have no end tag.
+            if void.contains(name) || attributes.hasSuffix("/") { continue }
             if closing {
                 guard open.last == name else { problems.append("</\(name)> closes <\(open.last ?? "nothing")>"); continue }
                 open.removeLast()
@@ -219,6 +222,30 @@ import YingjiServer
         }
         problems += open.map { "<\($0)> never closed" }
         problems += inputs.filter { !labelled.contains($0) }.map { "input \($0) has no label" }
+        problems += ids.filter { $0.value > 1 }.keys.sorted().map { "id \($0) used \(ids[$0] ?? 0) times" }
         return problems
+    }
+
+    /// `problems`, for `#expect` to print (it cannot show the values of a `try` expression).
+    static func htmlProblems(_ html: String) -> [String] {
+        (try? problems(html)) ?? ["the checker's pattern did not compile"]
+    }
+
+    /// The CSRF token of the signed-in session, as the page's forms carry it.
+    static func csrf(in page: String) throws -> String {
+        try #require(page.range(of: #"name="_csrf" value="([0-9a-f]{64})""#, options: .regularExpression).map { String(page[$0].dropFirst(20).dropLast()) })
+    }
+
+    /// A signed-in page as text.
+    static func page(_ client: some TestClientProtocol, _ uri: String, cookie: String) async throws -> (status: HTTPResponse.Status, html: String) {
+        let response = try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie])
+        return (response.status, String(buffer: response.body))
+    }
+
+    /// Posts a form as the signed-in browser would.
+    static func post(_ client: some TestClientProtocol, _ uri: String, cookie: String, _ values: [(String, String)]) async throws -> TestResponse {
+        var headers = form
+        headers[.cookie] = cookie
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: formBody(values))
     }
 }

@@ -18,6 +18,23 @@ public struct FixedClock: WallClock {
     public func now() -> Date { instant }
 }
 
+/// The machine's clock moved by an offset that can be advanced while the server runs: the test
+/// clock of `yingji serve --demo --test-clock`, so browser tests can watch a deadline pass
+/// without waiting an hour. Never used outside a demo database.
+public final class AdjustableClock: WallClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var offset: TimeInterval = 0
+
+    public init() {}
+
+    public func now() -> Date { Date().addingTimeInterval(lock.withLock { offset }) }
+
+    /// Moves the clock forward by `seconds` (never back: recorded times stay in order).
+    public func advance(by seconds: TimeInterval) {
+        lock.withLock { offset += max(0, seconds) }
+    }
+}
+
 /// ISO-8601 with offset, as the API and CLI read and write times. Times are shown in China time
 /// (+08:00), where every plan here applies.
 public enum Timestamp {

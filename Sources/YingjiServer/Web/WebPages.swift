@@ -11,8 +11,12 @@ public struct WebPages: Sendable {
     let library: MustacheLibrary
     let strings: [String: String]
     let assets: [String: (type: String, data: Data)]
+    /// The strings the page scripts use (keys `js.*`), as JSON for the body's `data-strings`.
+    let scriptStrings: String
+    /// Pages carry the server's time so countdowns follow it, not the reader's machine clock.
+    let clock: WallClock
 
-    public static func load() async throws -> WebPages {
+    public static func load(clock: WallClock = SystemClock()) async throws -> WebPages {
         guard let templates = Bundle.module.url(forResource: "Templates", withExtension: nil),
               let strings = Bundle.module.url(forResource: "Strings", withExtension: nil),
               let assets = Bundle.module.url(forResource: "Static", withExtension: nil) else {
@@ -25,7 +29,9 @@ public struct WebPages: Sendable {
             let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "application/octet-stream"
             files[name] = (type, try Data(contentsOf: assets.appendingPathComponent(name)))
         }
-        return WebPages(library: library, strings: text, assets: files)
+        let scripted = text.filter { $0.key.hasPrefix("js.") }
+        let json = try JSONSerialization.data(withJSONObject: scripted, options: [.sortedKeys])
+        return WebPages(library: library, strings: text, assets: files, scriptStrings: String(decoding: json, as: UTF8.self), clock: clock)
     }
 
     /// A page as a response: the template rendered with the strings (`t`) and the page's values.
@@ -34,6 +40,8 @@ public struct WebPages: Sendable {
         var context = values
         context["t"] = strings
         context["title"] = title
+        context["serverNow"] = Timestamp.format(clock.now())
+        context["jsStrings"] = scriptStrings
         if let identity { context["user"] = Self.user(identity, catalog: catalog) }
         let html = library.render(context, withTemplate: template) ?? ""
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
@@ -42,7 +50,22 @@ public struct WebPages: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
+    /// A piece of a page (no header, no footer), for the live parts that JavaScript swaps in.
+    func fragment(_ template: String, values: [String: Any]) -> Response {
+        var context = values
+        context["t"] = strings
+        let html = library.render(context, withTemplate: template) ?? ""
+        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
     func text(_ key: String) -> String { strings[key] ?? key }
+
+    /// The values without empty strings: Mustache renders a section for any string, even "",
+    /// so a plan text that is absent must be absent from the page's values too.
+    static func present(_ values: [String: Any]) -> [String: Any] {
+        values.filter { !(($0.value as? String)?.isEmpty ?? false) }
+    }
 
     /// Who is signed in, where and as what, for the header of every page.
     static func user(_ identity: Identity, catalog: JurisdictionCatalog) -> [String: Any] {

@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 import YingjiCore
 
-/// The pages: sign-in, sign-out and the incident board. Forms work without JavaScript.
+/// The pages: sign-in and sign-out here; the board, the duty desk, the incident page and the
+/// plans in the files beside this one. Forms work without JavaScript; scripts only add live parts.
 struct WebRoutes {
     let server: Server
     let pages: WebPages
@@ -14,9 +15,16 @@ struct WebRoutes {
         router.post("login", use: login)
         router.post("logout", use: logout)
         router.get("static/:file", use: asset)
+        router.get("desk", use: desk)
+        router.post("desk", use: submitDesk)
+        router.get("desk/preview", use: deskPreview)
         router.get("incidents/:id", use: incidentPage)
-        router.get("overdue", use: overdue)
         router.post("incidents/:id/obligations/:obligationID/fulfil", use: fulfil)
+        router.post("incidents/:id/reports", use: addReport)
+        router.post("incidents/:id/transitions", use: transition)
+        router.get("overdue", use: overdue)
+        router.get("plans", use: plans)
+        router.get("plans/:id", use: planPage)
     }
 
     // MARK: signing in and out
@@ -56,159 +64,6 @@ struct WebRoutes {
         var response = Self.redirect("/login")
         response.setCookie(SessionRoutes.cookie("", server: server, request: request))
         return response
-    }
-
-    // MARK: pages
-
-    /// 事故总览: the incidents this account may see, open ones first, with grade, level, status
-    /// and the next reporting deadline.
-    @Sendable func board(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let query = IncidentQuery(visibility: identity.visibility(tree: server.catalog.tree), limit: 200)
-        let incidents = try await server.store.incidents.incidents(query)
-        let rows: [[String: Any]] = incidents.map { incident in
-            let grade = incident.grade?.grade
-            var row: [String: Any] = [
-                "id": incident.id,
-                "jurisdiction": server.catalog.jurisdiction(incident.jurisdiction)?.name ?? incident.jurisdiction,
-                "grade": grade.flatMap(Grade.init).map(\.chineseName) ?? pages.text("noGrade"),
-                "gradeClass": grade.map(String.init) ?? "none",
-                "level": incident.response.map { "\(ResponseLevel($0.level)?.chineseName ?? "\($0.level)")" } ?? pages.text("noLevel"),
-                "status": incident.status.chineseName,
-                "knownAt": Self.display(incident.knownAt), "knownAtISO": Timestamp.format(incident.knownAt),
-                "deadline": incident.nextDeadline.map(Self.display) ?? pages.text("noDeadline"),
-            ]
-            if let category = incident.category { row["category"] = server.catalog.plan(forJurisdiction: incident.jurisdiction)?.categories.first { $0.id == category }?.name ?? category }
-            if let deadline = incident.nextDeadline { row["deadlineISO"] = Timestamp.format(deadline) }
-            if incident.overdueCount > 0 { row["overdue"] = "\(incident.overdueCount) \(pages.text("overdueCount"))" }
-            return row
-        }
-        return pages.page("board", title: pages.text("boardTitle"), identity: identity, catalog: server.catalog,
-                          values: ["rows": rows, "hasRows": !rows.isEmpty])
-    }
-
-    /// 逾期: every overdue reporting obligation of the incidents this account may see, the
-    /// longest overdue first, each linked to its incident.
-    @Sendable func overdue(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let now = server.clock.now()
-        let query = IncidentQuery(overdueOnly: true, visibility: identity.visibility(tree: server.catalog.tree), limit: Int.max)
-        let rows = try await server.store.incidents.incidents(query).flatMap { incident in
-            incident.obligations.filter { $0.status == .overdue }.map { (incident, $0) }
-        }.sorted { ($0.1.dueAt ?? .distantPast, $0.1.id) < ($1.1.dueAt ?? .distantPast, $1.1.id) }.map { incident, obligation -> [String: Any] in
-            let plan = server.catalog.plan(forJurisdiction: incident.jurisdiction)
-            let name = { (role: String) in plan?.roleName(role) ?? role }
-            let due = obligation.dueAt ?? now
-            return [
-                "incidentID": incident.id, "obligationID": obligation.id,
-                "jurisdiction": server.catalog.jurisdiction(incident.jurisdiction)?.name ?? incident.jurisdiction,
-                "text": obligation.text ?? "\(name(obligation.from)) → \(name(obligation.to))（\(obligation.channel.chineseName)）",
-                "source": obligation.source, "due": Self.display(due), "dueISO": Timestamp.format(due),
-                "late": Self.duration(now.timeIntervalSince(due), pages: pages),
-            ]
-        }
-        return pages.page("overdue", title: pages.text("overdueTitle"), identity: identity, catalog: server.catalog,
-                          values: ["rows": rows, "hasRows": !rows.isEmpty])
-    }
-
-    /// 事故详情: facts, the grade's basis with clauses, the reporting clocks (with a form to mark
-    /// one fulfilled, for those who may), and the hash-chained record (for those who may read it).
-    @Sendable func incidentPage(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let id = try context.parameters.require("id")
-        do {
-            return try await incidentView(try await server.visibleIncident(id, identity: identity), identity: identity)
-        } catch let error as APIError where error.status == .notFound {
-            return pages.page("notfound", title: pages.text("notFoundTitle"), identity: identity, catalog: server.catalog, status: .notFound)
-        }
-    }
-
-    /// The fulfilment form: back to the incident on success, the page with the reason otherwise.
-    @Sendable func fulfil(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        var request = request
-        let identity = try context.requireIdentity()
-        let id = try context.parameters.require("id")
-        let obligationID = try context.parameters.require("obligationID")
-        let form = FormBody(try await request.collectBody(upTo: context.maxUploadSize))
-        let incident: Incident
-        do {
-            incident = try await server.visibleIncident(id, identity: identity)
-        } catch let error as APIError where error.status == .notFound {
-            return pages.page("notfound", title: pages.text("notFoundTitle"), identity: identity, catalog: server.catalog, status: .notFound)
-        }
-        do {
-            _ = try await server.authorisedIncident(id, .fulfilObligation, identity: identity)
-            guard let channel = form["channel"].flatMap(Channel.init(rawValue:)) else {
-                throw APIError(.unprocessableContent, "obligation.channel", "请选择报送方式", field: "channel")
-            }
-            let reference = (form["reference"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !reference.isEmpty, reference.count <= 4000 else {
-                throw APIError(.unprocessableContent, "obligation.reference", "请填写凭据（最多 4000 字）", field: "reference")
-            }
-            guard let version = form["version"].flatMap(Int.init) else {
-                throw APIError(.unprocessableContent, "body.invalid_version", "页面已过期，请刷新后重试", field: "version")
-            }
-            let updated = try await server.incidents.fulfil(id, obligation: obligationID, channel: channel, reference: reference,
-                                                            expectedVersion: version, actor: identity.actorName)
-            await server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
-            return Self.redirect("/incidents/\(id)#obligation-\(obligationID)")
-        } catch let error as APIError {
-            return try await incidentView(incident, identity: identity, status: error.status, formError: error.message)
-        } catch let error as IncidentError {
-            let api = APIError(error)
-            return try await incidentView(try await server.incidents.incident(id), identity: identity, status: api.status, formError: api.message)
-        }
-    }
-
-    private func incidentView(_ incident: Incident, identity: Identity, status: HTTPResponse.Status = .ok, formError: String? = nil) async throws -> Response {
-        let plan = server.catalog.plan(forJurisdiction: incident.jurisdiction)
-        let tree = server.catalog.tree
-        let name = { (role: String) in plan?.roleName(role) ?? role }
-        let mayFulfil = identity.may(.fulfilObligation, on: incident.access, tree: tree) && incident.status != .archived
-        var csrf = ""
-        if case .session(let token) = identity.method { csrf = token }
-        let grade = incident.grade?.grade
-        var values: [String: Any] = [
-            "id": incident.id,
-            "grade": grade.flatMap(Grade.init).map(\.chineseName) ?? pages.text("noGrade"),
-            "gradeClass": grade.map(String.init) ?? "none",
-            "jurisdiction": server.catalog.jurisdiction(incident.jurisdiction)?.name ?? incident.jurisdiction,
-            "status": incident.status.chineseName,
-            "level": incident.response.map { ResponseLevel($0.level)?.chineseName ?? "\($0.level)" } ?? pages.text("noLevel"),
-            "knownAt": Self.display(incident.knownAt),
-            "figures": Metric.allCases.compactMap { metric in incident.figures.values[metric].map { "\(metric.chineseName) \(metric == .directLoss ? Money.format($0) : "\($0)")" } }
-                .joined(separator: "，"),
-            "archived": incident.status == .archived,
-            "criteria": (incident.grade?.criteria ?? []).map { ["text": $0.text ?? $0.metric, "source": $0.source] },
-            "hasCriteria": !(incident.grade?.criteria ?? []).isEmpty,
-            "obligations": incident.obligations.map { obligation -> [String: Any] in
-                var row: [String: Any] = [
-                    "id": obligation.id, "incidentID": incident.id, "version": incident.version, "csrf": csrf,
-                    "text": obligation.text ?? "\(name(obligation.from)) → \(name(obligation.to))（\(obligation.channel.chineseName)）",
-                    "source": obligation.source, "status": obligation.status.chineseName, "statusClass": obligation.status.rawValue,
-                    "due": obligation.dueAt.map(Self.display) ?? "",
-                    "canFulfil": mayFulfil && (obligation.status == .pending || obligation.status == .overdue),
-                    "channels": Channel.allCases.map { ["value": $0.rawValue, "name": $0.chineseName, "selected": $0 == obligation.channel] },
-                ]
-                if let due = obligation.dueAt { row["dueISO"] = Timestamp.format(due) }
-                if let proof = obligation.fulfilment {
-                    row["proof"] = ["by": proof.by, "at": Self.display(proof.at), "channel": proof.channel.chineseName, "reference": proof.reference, "late": proof.late]
-                }
-                return row
-            },
-        ]
-        if let occurred = incident.occurredAt { values["occurredAt"] = Self.display(occurred) }
-        if let response = incident.response { values["response"] = ["decidedBy": name(response.decidedBy), "signedBy": name(response.signedBy)] }
-        if let holder = incident.commandHolder { values["commandHolder"] = holder }
-        if let formError { values["formError"] = formError }
-        if identity.may(.readTimeline, on: incident.access, tree: tree) {
-            values["showTimeline"] = true
-            values["timeline"] = try await server.store.incidents.timeline(incidentID: incident.id).map { entry in
-                ["sequence": entry.sequence, "at": Self.display(entry.at), "actor": entry.actor, "kind": entry.kind] as [String: Any]
-            }
-        }
-        return pages.page("incident", title: "\(pages.text("incidentTitle")) \(incident.id)", identity: identity, catalog: server.catalog,
-                          status: status, values: values)
     }
 
     @Sendable func asset(_ request: Request, context: YingjiRequestContext) async throws -> Response {

@@ -1,0 +1,157 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import YingjiCore
+
+/// 值班台: the initial-report form with every field the jurisdiction's plan requires, grouped as
+/// the paper forms are, and a preview of what the plan makes of the figures (grade, criterion
+/// with its clause, response level, who decides and signs, the deadlines that will start).
+/// Without JavaScript the 预览 button posts the form and the page comes back with the preview;
+/// with it the preview follows the typing (`GET /desk/preview`, the same fragment).
+extension WebRoutes {
+    @Sendable func desk(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let places = reportingJurisdictions(identity)
+        guard let place = Self.chosen(places, request.uri.queryParameters["jurisdiction"].map(String.init)) else {
+            return pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: .forbidden,
+                              values: ["mayNotReport": true])
+        }
+        return deskPage(identity, places: places, place: place, form: nil)
+    }
+
+    /// The preview fragment for the live panel: figures and times from the query string.
+    @Sendable func deskPreview(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let query = request.uri.queryParameters
+        guard let place = Self.chosen(reportingJurisdictions(identity), query["jurisdiction"].map(String.init)),
+              let plan = server.catalog.plan(forJurisdiction: place.id) else { throw HTTPError(.notFound) }
+        let form = ReportForm(FormBody(request.uri.query ?? ""), kind: .initial, plan: plan, now: server.clock.now())
+        return pages.fragment("preview", values: ["preview": preview(form, plan: plan)])
+    }
+
+    @Sendable func submitDesk(_ request: Request, context: YingjiRequestContext) async throws -> Response {
+        var request = request
+        let identity = try context.requireIdentity()
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let form = FormBody(buffer)
+        let places = reportingJurisdictions(identity)
+        guard let place = Self.chosen(places, form["jurisdiction"]), place.id == form["jurisdiction"],
+              let plan = server.catalog.plan(forJurisdiction: place.id) else {
+            return pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: .forbidden,
+                              values: ["mayNotReport": true])
+        }
+        let now = server.clock.now()
+        var report = ReportForm(form, kind: .initial, plan: plan, now: now)
+        if form["intent"] == "preview" || !report.isValid {
+            return deskPage(identity, places: places, place: place, form: (form, report), status: report.isValid ? .ok : .unprocessableContent)
+        }
+        let routes = IncidentRoutes(server: server)
+        let write = IdempotentWrite(body: Data(buffer.readableBytesView), key: form["_key"].map { "desk:\($0)" }, identity: identity,
+                                    method: "POST", path: "/desk")
+        do {
+            let parties = try await routes.parties(organisation: nil, involved: [], jurisdiction: place.id, identity: identity)
+            let outcome = try await write.perform(status: .created, repository: server.store.incidents, now: now, render: routes.render) { answer in
+                let incident = try await server.incidents.report(jurisdiction: place.id, report.draft, knownAt: report.knownAt,
+                                                                 actor: identity.actorName, parties: parties, answer: answer)
+                await server.events.publish("incident.created", IncidentView.summary(incident), access: incident.access)
+                return incident
+            }
+            switch outcome {
+            case .done(let incident): return Self.redirect("/incidents/\(incident.id)")
+            case .replayed(let stored):
+                guard case .object(let fields) = try JSONValue.parse(stored.body), case .string(let id)? = fields["id"] else { throw HTTPError(.internalServerError) }
+                return Self.redirect("/incidents/\(id)")
+            }
+        } catch let error as APIError {
+            report.errors[error.field ?? "form"] = error.message
+            return deskPage(identity, places: places, place: place, form: (form, report), status: error.status)
+        } catch let error as IncidentError {
+            let api = APIError(error)
+            report.errors[api.field ?? "form"] = api.message
+            return deskPage(identity, places: places, place: place, form: (form, report), status: api.status)
+        }
+    }
+
+    /// Where this account may report an incident: jurisdictions with a plan under a grant that allows it.
+    func reportingJurisdictions(_ identity: Identity) -> [RegisteredJurisdiction] {
+        server.catalog.jurisdictions.filter { place in
+            place.planID != nil && !identity.grants(for: .reportIncident, in: place.id, tree: server.catalog.tree).isEmpty
+        }
+    }
+
+    static func chosen(_ places: [RegisteredJurisdiction], _ id: String?) -> RegisteredJurisdiction? {
+        places.first { $0.id == id } ?? places.first
+    }
+
+    private func deskPage(_ identity: Identity, places: [RegisteredJurisdiction], place: RegisteredJurisdiction,
+                          form: (body: FormBody, report: ReportForm)?, status: HTTPResponse.Status = .ok) -> Response {
+        guard let plan = server.catalog.plan(forJurisdiction: place.id) else {
+            return pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: .forbidden,
+                              values: ["mayNotReport": true])
+        }
+        let report = form?.report
+        var values: [String: Any] = [
+            "jurisdictionID": place.id, "jurisdictionName": place.name, "planName": plan.name,
+            "places": places.map { ["id": $0.id, "name": $0.name, "current": $0.id == place.id] },
+            "manyPlaces": places.count > 1,
+            "csrf": Self.csrf(identity),
+            // A new key per blank form; a form sent back with errors keeps its key.
+            "formKey": form?.body["_key"] ?? Self.newFormKey(),
+            "groups": FormLayout.groups(plan: plan, kind: .initial, report: report, pages: pages),
+            "source": plan.reporting.initialReportSource?.clause ?? "",
+        ]
+        if let report {
+            values["preview"] = preview(report, plan: plan)
+            let messages = report.errors.sorted { $0.key < $1.key }.map { ["field": $0.key, "message": $0.value] }
+            values["errors"] = messages
+            values["hasErrors"] = !messages.isEmpty
+        }
+        return pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: status, values: values)
+    }
+
+    /// What the plan makes of the figures typed so far.
+    func preview(_ report: ReportForm, plan: Plan) -> [String: Any] {
+        let now = server.clock.now()
+        let category = report.draft.category.flatMap(plan.category(named:))
+        let result = plan.classify(AccidentFigures(report.draft.figures), category: category, knownAt: report.knownAt ?? now,
+                                   occurredAt: report.draft.occurredAt)
+        var values: [String: Any] = [
+            "gradeName": result.grade?.chineseName ?? pages.text("noGradeLong"),
+            "gradeClass": result.grade.map { String($0.number) } ?? "none",
+            "criteria": result.decision.matched.map { ["text": $0.criterion.text ?? $0.criterion.rangeDescription, "source": $0.source.clause] },
+            "deadlines": result.obligations.map { item -> [String: Any] in
+                var row: [String: Any] = [
+                    "text": item.rule.text ?? "\(plan.roleName(item.rule.from)) → \(plan.roleName(item.rule.to))",
+                    "limit": item.rule.limitDescription, "channel": item.rule.channel.chineseName, "source": item.rule.source.clause,
+                    "due": item.dueAt.map(Self.display) ?? pages.text("clockNotStarted"),
+                ]
+                if let due = item.dueAt { row["dueISO"] = Timestamp.format(due) }
+                return row
+            },
+            "leads": result.leadDepartments.map { WebPages.present(["case": $0.subCaseName ?? "", "units": $0.units.joined(separator: "、"), "source": $0.source.clause]) },
+        ]
+        values["hasCriteria"] = !result.decision.matched.isEmpty
+        values["hasLeads"] = !result.leadDepartments.isEmpty
+        if let level = result.responseLevel { values["level"] = level.chineseName }
+        if let authority = result.authority {
+            values["authority"] = WebPages.present([
+                "decides": authority.decides.joined(separator: "或"), "signs": authority.signs.joined(separator: "或"),
+                "proposedBy": authority.proposedBy.joined(separator: "或"), "precondition": authority.authority.precondition?.text ?? "",
+                "source": authority.authority.source.clause,
+            ])
+        }
+        if let scope = result.scope {
+            values["scope"] = WebPages.present(["mode": scope.mode.chineseName, "text": scope.text ?? "", "source": scope.source.clause])
+        }
+        return values
+    }
+
+    static func newFormKey() -> String {
+        (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 36) }.joined(separator: "-")
+    }
+
+    static func csrf(_ identity: Identity) -> String {
+        if case .session(let token) = identity.method { return token }
+        return ""
+    }
+}
