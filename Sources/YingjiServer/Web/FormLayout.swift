@@ -22,6 +22,8 @@ enum FormLayout {
     static func groups(plan: Plan, kind: ReportKind, report: ReportForm?, pages: WebPages) -> [[String: Any]] {
         let planFields = kind == .initial ? plan.reporting.initialReportFields : plan.reporting.followUpFields
         let named = Dictionary(planFields.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Figures keep the initial report's words in every form (a 续报 list names no figures).
+        let figureNames = Dictionary(plan.reporting.initialReportFields.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var rows: [Group: [[String: Any]]] = [:]
         func add(_ id: String, _ group: Group, _ values: [String: Any]) {
             var field = values
@@ -42,9 +44,9 @@ enum FormLayout {
                                         + plan.categories.map { ["value": $0.id, "name": $0.name, "selected": $0.id == chosen || $0.name == chosen] }])
         }
         for metric in ReportForm.figureMetrics(plan) {
-            let label = named[metric.rawValue]?.name ?? (metric == .directLoss ? metric.chineseName : "\(metric.chineseName)人数")
+            let label = figureNames[metric.rawValue]?.name ?? (metric == .directLoss ? metric.chineseName : "\(metric.chineseName)人数")
             add(metric.rawValue, .figures, [
-                "label": label, "required": kind == .initial && (named[metric.rawValue]?.required ?? false),
+                "label": label, "required": kind == .initial && (figureNames[metric.rawValue]?.required ?? false),
                 "isMoney": metric == .directLoss, "isNumber": metric != .directLoss,
                 "hint": metric == .directLoss ? pages.text("moneyHint") : pages.text("countHint"),
             ])
