@@ -51,10 +51,13 @@ import YingjiServer
     @Test func thePreviewNamesGradeClauseLevelSignerAndDeadlines() async throws {
         try await TestServer.start(.sqlite, accounts: Demo.accounts).test { client in
             let (officer, _) = try await Page.signIn(client, "kunyu-duty-officer")
-            var fragment = try await Page.page(client, "/desk/preview?jurisdiction=kunyu&deaths=3&category=fire&knownAt=2026-03-01T02%3A10", cookie: officer).html
+            var fragment = try await Page.page(client, "/desk/preview?jurisdiction=kunyu&deaths=3&seriousInjuries=1&category=fire&knownAt=2026-03-01T02%3A10",
+                                               cookie: officer).html
             #expect(fragment.contains(#"<span class="badge grade-3" id="preview-grade">较大</span>"#))
             #expect(fragment.contains(#"<strong id="preview-level">三级响应</strong>"#))
             #expect(fragment.contains("造成3人以上10人以下死亡 <span class=\"source\">（附件1）</span>"))
+            // Only what set the grade: one serious injury also matches a 一般 criterion, not shown.
+            #expect(!fragment.contains("10人以下重伤"))
             #expect(fragment.contains("决定启动：<strong>师市专项指挥部指挥长</strong>；签发：<strong>师市专项指挥部指挥长</strong> <span class=\"source\">（5.3.2）</span>"))
             // 条例第九条: one hour from when it became known.
             #expect(fragment.contains(#"<strong>1小时内</strong>"#))

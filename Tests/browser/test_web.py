@@ -7,6 +7,7 @@ run with --screenshots docs/screenshots to refresh them).
 """
 import argparse
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -16,13 +17,14 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
-from yingji_client import wait_until_healthy  # noqa: E402
+from yingji_client import sign_in as api_sign_in, wait_until_healthy  # noqa: E402
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 PASSWORD = "Yingji-demo-2026"
 
@@ -38,9 +40,17 @@ class Site:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(os.path.join(work, "server.log"), "wb")
-        self.process = subprocess.Popen([binary, "serve", "--demo", "--db", os.path.join(work, "web.sqlite"), "--port", str(self.port)],
+        self.process = subprocess.Popen([binary, "serve", "--demo", "--test-clock", "--db", os.path.join(work, "web.sqlite"), "--port", str(self.port)],
                                         stdout=self.log, stderr=self.log, env={**os.environ, "DATABASE_URL": ""})
         wait_until_healthy(self.port)
+
+    def api(self, method, path, body=None, login="kunyu-duty-officer"):
+        """A JSON request as `login` (a session of its own); returns (status, answer)."""
+        headers = {**api_sign_in(self.port, login), "Content-Type": "application/json"}
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
 
     def stop(self):
         self.process.terminate()
@@ -140,6 +150,166 @@ def test_a_forged_post_is_refused_and_logout_ends_the_session(driver, site):
     WebDriverWait(driver, 5).until(lambda d: "/login" in d.current_url)
     return "logged-out"
 
+def kunyu_report():
+    """A complete Kunyu 初报 (5.1.2) of a fire ten minutes ago: 较大 by its three deaths."""
+    return {
+    "jurisdiction": "kunyu", "category": "火灾",
+    "occurredAt": time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(time.time() + 8 * 3600 - 600)),
+    "figures": {"deaths": 3, "missing": 0, "seriousInjuries": 1, "directLoss": 0},
+    "fields": {"unit": "昆玉市某化工有限公司", "place": "工业园区 3 号罐区", "course": "检修时闪爆起火", "scope": "罐区",
+               "rescueStatus": "灭火中", "trend": "可控", "measures": "疏散 200 人"},
+    }
+
+
+def wait(driver, seconds=5):
+    return WebDriverWait(driver, seconds, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+
+def test_duty_officer_files_a_report_and_sees_grade_and_deadlines(driver, site):
+    sign_in(driver, site, "kunyu-duty-officer")
+    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
+    driver.find_element(By.LINK_TEXT, "值班台").click()
+    wait(driver).until(lambda d: d.find_elements(By.ID, "desk-form"))
+    Select(driver.find_element(By.ID, "initial-category")).select_by_visible_text("危险化学品事故")
+    for field, value in [("unit", "昆玉市某化工有限公司"), ("place", "化工园 2 号罐区"), ("missing", "0"), ("seriousInjuries", "2"),
+                         ("directLoss", "1200万"), ("course", "储罐泄漏起火"), ("scope", "罐区 300 米内"), ("rescueStatus", "消防救援中"),
+                         ("trend", "火势得到控制"), ("measures", "疏散 300 人，关闭进料阀")]:
+        driver.find_element(By.ID, f"initial-{field}").send_keys(value)
+    # The preview follows the typing: three deaths make it 较大, three-level response, the 指挥长 decides (Kunyu 附件1, 5.3.2).
+    driver.find_element(By.ID, "initial-deaths").send_keys("3")
+    wait(driver).until(lambda d: "造成3人以上10人以下死亡" in d.find_element(By.ID, "preview-criteria").text)
+    check(driver.find_element(By.ID, "preview-grade").text == "较大", "grade in the preview")
+    check(driver.find_element(By.ID, "preview-level").text == "三级响应", "level in the preview")
+    authority = driver.find_element(By.ID, "preview-authority").text
+    check("师市专项指挥部指挥长" in authority and "5.3.2" in authority, f"authority: {authority}")
+    deadlines = driver.find_element(By.ID, "preview-deadlines").text
+    check("1小时内" in deadlines and "条例第九条" in deadlines, f"deadlines: {deadlines}")
+    # Ten deaths: 重大, and the 30-minute report of Kunyu 5.1.1 appears.
+    driver.find_element(By.ID, "initial-deaths").clear()
+    driver.find_element(By.ID, "initial-deaths").send_keys("10")
+    wait(driver).until(lambda d: d.find_element(By.ID, "preview-grade").text == "重大")
+    check("30分钟内" in driver.find_element(By.ID, "preview-deadlines").text, "5.1.1 in the preview")
+    driver.find_element(By.ID, "initial-deaths").clear()
+    driver.find_element(By.ID, "initial-deaths").send_keys("3")
+    wait(driver).until(lambda d: d.find_element(By.ID, "preview-grade").text == "较大")
+    driver.save_screenshot(os.path.join(site.shots, "desk.png"))
+    # Missing time of the accident: the error stands beside the field, in Chinese.
+    driver.find_element(By.ID, "submit-report").click()
+    error = wait(driver).until(lambda d: d.find_element(By.ID, "error-initial-occurredAt"))
+    check("缺少「时间」" in error.text, f"error: {error.text}")
+    driver.save_screenshot(os.path.join(site.shots, "desk-error.png"))
+    driver.execute_script("document.getElementById('initial-occurredAt').value = arguments[0]", time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 8 * 3600 - 600)))
+    driver.find_element(By.ID, "submit-report").click()
+    wait(driver).until(lambda d: d.find_elements(By.ID, "obligation-table"))
+    check(driver.find_element(By.ID, "grade").text == "较大", "grade on the incident page")
+    table = driver.find_element(By.ID, "obligation-table").text
+    check("条例第九条" in table and "剩" in table, f"clocks: {table}")
+    check("危险化学品事故" in driver.find_element(By.ID, "incident-head").text, "category")
+    return "incident-new"
+
+
+def test_a_second_session_sees_a_new_incident_appear_within_two_seconds(driver, site):
+    sign_in(driver, site, "kunyu-duty-leader")
+    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
+    wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-connected") == "true")
+    driver.execute_script("window.notReloaded = true")
+    status, incident = site.api("POST", "/api/v1/incidents", kunyu_report())
+    check(status == 201, f"report: {status} {incident}")
+    posted = time.time()
+    wait(driver, 2).until(lambda d: d.find_elements(By.ID, f"incident-{incident['id']}"))
+    check(driver.execute_script("return window.notReloaded === true"), "the board reloaded instead of updating")
+    print(f"     new incident on the board {time.time() - posted:.2f} s after the report was answered")
+    return "board"
+
+
+def test_only_the_commander_is_offered_the_level_and_a_forged_start_is_refused(driver, site):
+    status, incident = site.api("POST", "/api/v1/incidents", kunyu_report())
+    check(status == 201, "report")
+    sign_in(driver, site, "kunyu-duty-officer")
+    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
+    driver.get(f"{site.base}/incidents/{incident['id']}")
+    driver.find_element(By.ID, "button-verify").click()
+    driver.switch_to.alert.accept()
+    wait(driver).until(lambda d: d.find_element(By.ID, "status").text == "已核实")
+    check(not driver.find_elements(By.CSS_SELECTOR, "[id^=button-startResponse]"), "a duty officer is offered a level")
+    # The same move forged by hand, with the session and its CSRF token: refused with the clause.
+    cookie = driver.get_cookie("yingji_session")["value"]
+    csrf = driver.find_element(By.CSS_SELECTOR, "input[name=_csrf]").get_attribute("value")
+    conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+    conn.request("POST", f"/incidents/{incident['id']}/transitions", body=f"_csrf={csrf}&version=2&action=startResponse&level=3",
+                 headers={"Cookie": f"yingji_session={cookie}", "Content-Type": "application/x-www-form-urlencoded"})
+    response = conn.getresponse()
+    page = response.read().decode()
+    check(response.status == 403 and "5.3.2" in page, f"forged start: {response.status}")
+    # Without the CSRF token the form is refused before anything is looked at.
+    conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+    conn.request("POST", f"/incidents/{incident['id']}/transitions", body="version=2&action=suspendRescue&reason=x",
+                 headers={"Cookie": f"yingji_session={cookie}", "Content-Type": "application/x-www-form-urlencoded"})
+    check(conn.getresponse().status == 403, "no CSRF token")
+    status, detail = site.api("GET", f"/api/v1/incidents/{incident['id']}")
+    check(detail["version"] == 2 and detail["status"] == "verified", f"stored: {detail['version']} {detail['status']}")
+    # The commander holds the post (5.3.2) and is offered the plan's level first.
+    driver.find_element(By.ID, "logout").click()
+    sign_in(driver, site, "kunyu-commander")
+    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
+    driver.get(f"{site.base}/incidents/{incident['id']}")
+    button = driver.find_element(By.ID, "button-startResponse-3")
+    check(button.text == "启动三级响应（预案对应级别）", f"button: {button.text}")
+    button.click()
+    driver.switch_to.alert.accept()
+    wait(driver).until(lambda d: d.find_element(By.ID, "level").text == "三级")
+    check(driver.find_element(By.ID, "signed-by").text == "师市专项指挥部指挥长", "signer")
+    driver.execute_script("window.scrollTo(0, 0)")
+    return "incident-responding"
+
+
+def test_an_overdue_report_turns_red_when_the_test_clock_passes_its_deadline(driver, site):
+    status, incident = site.api("POST", "/api/v1/incidents", kunyu_report())
+    check(status == 201, "report")
+    sign_in(driver, site, "kunyu-duty-officer")
+    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
+    driver.get(f"{site.base}/incidents/{incident['id']}")
+    wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-connected") == "true")
+    first = next(o for o in incident["obligations"] if o["source"] == "条例第九条")
+    row = f"obligation-{first['id']}"
+    check(driver.find_element(By.ID, row).get_attribute("class") == "status-pending", "pending before")
+    check(driver.find_element(By.CSS_SELECTOR, f"#{row} .countdown").get_attribute("data-state") != "overdue", "not red before")
+    status, _ = site.api("POST", "/api/v1/test/clock", {"advanceSeconds": 3660})
+    check(status == 200, f"test clock: {status}")
+    # The sweep marks it overdue and the page, told by the event stream, turns the row red.
+    wait(driver, 5).until(lambda d: d.find_element(By.ID, row).get_attribute("class") == "status-overdue")
+    check(driver.find_element(By.CSS_SELECTOR, f"#{row} .state").text == "已逾期", "state text")
+    check(driver.find_element(By.CSS_SELECTOR, f"#{row} .countdown").get_attribute("data-state") == "overdue", "countdown red")
+    colour = driver.execute_script("return getComputedStyle(arguments[0]).backgroundColor", driver.find_element(By.CSS_SELECTOR, f"#{row} .countdown"))
+    check(colour == "rgb(179, 38, 30)", f"countdown colour {colour}")
+    driver.get(f"{site.base}/overdue")
+    check(driver.find_elements(By.ID, f"overdue-{first['id']}"), "listed on the overdue page")
+    return "overdue"
+
+
+def test_the_plans_page_shows_each_plans_groups(driver, site):
+    sign_in(driver, site, "kunyu-viewer")
+    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
+    driver.find_element(By.LINK_TEXT, "预案").click()
+    driver.find_element(By.CSS_SELECTOR, "a[href='/plans/bachu']").click()
+    groups = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#group-list section"))
+    check(len(groups) == 10, f"Bachu has 10 working groups (2.1.5), page shows {len(groups)}")
+    check("2.1.6" in driver.find_element(By.ID, "lead-list").text, "lead departments by category")
+    return "plan"
+
+
+def test_the_desk_works_on_a_phone_screen(driver, site):
+    driver.set_window_size(390, 844)
+    sign_in(driver, site, "kunyu-duty-officer")
+    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
+    driver.get(site.base + "/desk")
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    check(width <= 390, f"the desk is {width} px wide on a 390 px screen")
+    # Keyboard only: Tab from the page's start reaches the skip link first.
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    check(driver.switch_to.active_element.text == "跳到正文", f"first stop: {driver.switch_to.active_element.text}")
+    return "desk-phone"
+
 
 def main():
     parser = argparse.ArgumentParser()
@@ -150,6 +320,7 @@ def main():
     shots = args.screenshots or work
     os.makedirs(shots, exist_ok=True)
     site = Site(os.path.abspath(args.binary), work)
+    site.shots = shots
     failures = 0
     tests = [value for name, value in globals().items() if name.startswith("test_")]
     try:

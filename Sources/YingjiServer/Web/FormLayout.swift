@@ -35,7 +35,7 @@ enum FormLayout {
         }
         if kind == .initial {
             add("occurredAt", .basics, ["label": named["occurredAt"]?.name ?? pages.text("fieldOccurredAt"), "isDatetime": true,
-                                        "required": named["occurredAt"]?.required ?? false])
+                                        "required": named["occurredAt"]?.required ?? false, "hint": pages.text("occurredAtHint")])
             add("knownAt", .basics, ["label": pages.text("fieldKnownAtForm"), "isDatetime": true, "hint": pages.text("knownAtHint")])
             let chosen = report?.typed["category"] ?? ""
             add("category", .basics, ["label": named["category"]?.name ?? pages.text("fieldCategory"), "isSelect": true,

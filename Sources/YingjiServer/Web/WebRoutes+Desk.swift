@@ -118,7 +118,8 @@ extension WebRoutes {
         var values: [String: Any] = [
             "gradeName": result.grade?.chineseName ?? pages.text("noGradeLong"),
             "gradeClass": result.grade.map { String($0.number) } ?? "none",
-            "criteria": result.decision.matched.map { ["text": $0.criterion.text ?? $0.criterion.rangeDescription, "source": $0.source.clause] },
+            // The criteria that set the grade; lesser matches (10人以下重伤 beside 3 deaths) would only confuse.
+            "criteria": result.decision.matched.filter { $0.grade == result.grade }.map { ["text": $0.criterion.text ?? $0.criterion.rangeDescription, "source": $0.source.clause] },
             "deadlines": result.obligations.map { item -> [String: Any] in
                 var row: [String: Any] = [
                     "text": item.rule.text ?? "\(plan.roleName(item.rule.from)) → \(plan.roleName(item.rule.to))",
@@ -130,7 +131,7 @@ extension WebRoutes {
             },
             "leads": result.leadDepartments.map { WebPages.present(["case": $0.subCaseName ?? "", "units": $0.units.joined(separator: "、"), "source": $0.source.clause]) },
         ]
-        values["hasCriteria"] = !result.decision.matched.isEmpty
+        values["hasCriteria"] = result.grade != nil
         values["hasLeads"] = !result.leadDepartments.isEmpty
         if let level = result.responseLevel { values["level"] = level.chineseName }
         if let authority = result.authority {

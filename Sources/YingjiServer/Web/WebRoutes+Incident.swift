@@ -132,8 +132,9 @@ extension WebRoutes {
             "figures": Metric.allCases.compactMap { metric in incident.figures.values[metric].map { "\(metric.chineseName) \(metric == .directLoss ? Money.format($0) : "\($0)")" } }
                 .joined(separator: "，"),
             "archived": !writable,
-            "criteria": (incident.grade?.criteria ?? []).map { ["text": $0.text ?? $0.metric, "source": $0.source] },
-            "hasCriteria": !(incident.grade?.criteria ?? []).isEmpty,
+            // The criteria that set the grade (the API lists every match).
+            "criteria": (incident.grade?.criteria ?? []).filter { $0.grade == grade }.map { ["text": $0.text ?? $0.metric, "source": $0.source] },
+            "hasCriteria": grade != nil,
             "obligations": incident.obligations.map { obligation -> [String: Any] in
                 var row: [String: Any] = [
                     "id": obligation.id, "incidentID": incident.id, "version": incident.version, "csrf": csrf,
