@@ -44,7 +44,7 @@ enum FormLayout {
                                         + plan.categories.map { ["value": $0.id, "name": $0.name, "selected": $0.id == chosen || $0.name == chosen] }])
         }
         for metric in ReportForm.figureMetrics(plan) {
-            let label = figureNames[metric.rawValue]?.name ?? (metric == .directLoss ? metric.chineseName : "\(metric.chineseName)人数")
+            let label = figureNames[metric.rawValue]?.name ?? (metric == .directLoss ? metric.chineseName : "\(metric.chineseName)\(pages.text("peopleSuffix"))")
             add(metric.rawValue, .figures, [
                 "label": label, "required": kind == .initial && (figureNames[metric.rawValue]?.required ?? false),
                 "isMoney": metric == .directLoss, "isNumber": metric != .directLoss,

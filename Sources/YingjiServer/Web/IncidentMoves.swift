@@ -42,7 +42,7 @@ struct IncidentMoves {
                 }
                 let label = "\(pages.text("move.startResponse"))\(level.chineseName)\(pages.text("responseSuffix"))" + (level == suggested ? pages.text("suggested") : "")
                 forms.append(form("startResponse", label: label, fields: fields, hidden: ["level": "\(level.number)"],
-                                  suffix: "-\(level.number)", note: "\(pages.text("previewDecides"))\(authority.decides.map(plan.roleName).joined(separator: "或"))（\(authority.source.clause)）",
+                                  suffix: "-\(level.number)", note: "\(pages.text("previewDecides"))\(authority.decides.map(plan.roleName).joined(separator: pages.text("or")))（\(authority.source.clause)）",
                                   primary: level == suggested))
             }
         }

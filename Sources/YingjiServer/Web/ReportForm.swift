@@ -14,13 +14,13 @@ struct ReportForm {
 
     /// Reads `form` against `plan`. Figures are the metrics the plan asks for or grades by;
     /// `directLoss` accepts `1200万` and `1.2亿`; times are China time from a datetime-local input.
-    init(_ form: FormBody, kind: ReportKind, plan: Plan, now: Date) {
+    init(_ form: FormBody, kind: ReportKind, plan: Plan, now: Date, text: (String) -> String) {
         draft = ReportDraft(kind: kind)
         for field in Self.textFields(plan, kind: kind) {
             let value = (form[field.id] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             typed[field.id] = value
             if value.count > 8000 {
-                errors[field.id] = "最多 8000 个字符"
+                errors[field.id] = text("error.tooLong")
             } else if !value.isEmpty {
                 draft.fields[field.id] = value
             }
@@ -30,20 +30,20 @@ struct ReportForm {
             typed[metric.rawValue] = value
             guard !value.isEmpty else { continue }
             if metric == .directLoss {
-                if let yuan = try? Money.parse(value) { draft.figures[metric] = yuan } else { errors[metric.rawValue] = "金额写作 12000000、1200万 或 1.2亿" }
+                if let yuan = try? Money.parse(value) { draft.figures[metric] = yuan } else { errors[metric.rawValue] = text("error.money") }
             } else if let count = Int64(value), count >= 0, count <= 10_000_000 {
                 draft.figures[metric] = count
             } else {
-                errors[metric.rawValue] = "请填写不小于 0 的整数"
+                errors[metric.rawValue] = text("error.count")
             }
         }
         let category = (form["category"] ?? "").trimmingCharacters(in: .whitespaces)
         typed["category"] = category
         if !category.isEmpty { draft.category = category }
-        draft.occurredAt = readTime("occurredAt", form)
-        knownAt = readTime("knownAt", form)
+        draft.occurredAt = readTime("occurredAt", form, text)
+        knownAt = readTime("knownAt", form, text)
         if let knownAt, knownAt > now.addingTimeInterval(Plan.allowedClockSkew), errors["knownAt"] == nil {
-            errors["knownAt"] = "获知事故时间不能晚于现在"
+            errors["knownAt"] = text("error.knownAtFuture")
         }
         for problem in plan.problems(in: draft, now: now) {
             let field = problem.field ?? "form"
@@ -54,12 +54,12 @@ struct ReportForm {
 
     var isValid: Bool { errors.isEmpty }
 
-    private mutating func readTime(_ name: String, _ form: FormBody) -> Date? {
+    private mutating func readTime(_ name: String, _ form: FormBody, _ text: (String) -> String) -> Date? {
         let value = (form[name] ?? "").trimmingCharacters(in: .whitespaces)
         typed[name] = value
         guard !value.isEmpty else { return nil }
         guard let date = Self.localTime(value) else {
-            errors[name] = "时间格式应为 2026-03-01T02:10"
+            errors[name] = text("error.time")
             return nil
         }
         return date

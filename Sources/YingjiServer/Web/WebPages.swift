@@ -42,7 +42,7 @@ public struct WebPages: Sendable {
         context["title"] = title
         context["serverNow"] = Timestamp.format(clock.now())
         context["jsStrings"] = scriptStrings
-        if let identity { context["user"] = Self.user(identity, catalog: catalog) }
+        if let identity { context["user"] = user(identity, catalog: catalog) }
         let html = library.render(context, withTemplate: template) ?? ""
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers[.contentSecurityPolicy] = "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
@@ -68,14 +68,14 @@ public struct WebPages: Sendable {
     }
 
     /// Who is signed in, where and as what, for the header of every page.
-    static func user(_ identity: Identity, catalog: JurisdictionCatalog) -> [String: Any] {
+    func user(_ identity: Identity, catalog: JurisdictionCatalog) -> [String: Any] {
         var csrf = ""
         if case .session(let token) = identity.method { csrf = token }
         return [
             "name": identity.user.name, "login": identity.user.login, "csrf": csrf,
             "grants": identity.grants.map { grant in
                 [
-                    "jurisdictionName": grant.jurisdictionID == JurisdictionTree.everywhere ? "全部辖区" : catalog.jurisdiction(grant.jurisdictionID)?.name ?? grant.jurisdictionID,
+                    "jurisdictionName": grant.jurisdictionID == JurisdictionTree.everywhere ? (strings["allJurisdictions"] ?? "") : catalog.jurisdiction(grant.jurisdictionID)?.name ?? grant.jurisdictionID,
                     "roleName": grant.role.chineseName,
                 ]
             },

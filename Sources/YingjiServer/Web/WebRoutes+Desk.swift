@@ -25,7 +25,7 @@ extension WebRoutes {
         let query = request.uri.queryParameters
         guard let place = Self.chosen(reportingJurisdictions(identity), query["jurisdiction"].map(String.init)),
               let plan = server.catalog.plan(forJurisdiction: place.id) else { throw HTTPError(.notFound) }
-        let form = ReportForm(FormBody(request.uri.query ?? ""), kind: .initial, plan: plan, now: server.clock.now())
+        let form = ReportForm(FormBody(request.uri.query ?? ""), kind: .initial, plan: plan, now: server.clock.now(), text: pages.text)
         return pages.fragment("preview", values: ["preview": preview(form, plan: plan)])
     }
 
@@ -41,7 +41,7 @@ extension WebRoutes {
                               values: ["mayNotReport": true])
         }
         let now = server.clock.now()
-        var report = ReportForm(form, kind: .initial, plan: plan, now: now)
+        var report = ReportForm(form, kind: .initial, plan: plan, now: now, text: pages.text)
         if form["intent"] == "preview" || !report.isValid {
             return deskPage(identity, places: places, place: place, form: (form, report), status: report.isValid ? .ok : .unprocessableContent)
         }
@@ -136,8 +136,8 @@ extension WebRoutes {
         if let level = result.responseLevel { values["level"] = level.chineseName }
         if let authority = result.authority {
             values["authority"] = WebPages.present([
-                "decides": authority.decides.joined(separator: "或"), "signs": authority.signs.joined(separator: "或"),
-                "proposedBy": authority.proposedBy.joined(separator: "或"), "precondition": authority.authority.precondition?.text ?? "",
+                "decides": authority.decides.joined(separator: pages.text("or")), "signs": authority.signs.joined(separator: pages.text("or")),
+                "proposedBy": authority.proposedBy.joined(separator: pages.text("or")), "precondition": authority.authority.precondition?.text ?? "",
                 "source": authority.authority.source.clause,
             ])
         }

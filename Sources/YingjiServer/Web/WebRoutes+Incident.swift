@@ -22,14 +22,14 @@ extension WebRoutes {
         return try await incidentForm(request, context: context, anchor: "obligation-\(obligationID)") { incident, form, identity in
             _ = try await server.authorisedIncident(incident.id, .fulfilObligation, identity: identity)
             guard let channel = form["channel"].flatMap(Channel.init(rawValue:)) else {
-                throw APIError(.unprocessableContent, "obligation.channel", "请选择报送方式", field: "channel")
+                throw APIError(.unprocessableContent, "obligation.channel", pages.text("error.channel"), field: "channel")
             }
             let reference = (form["reference"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             guard !reference.isEmpty, reference.count <= 4000 else {
-                throw APIError(.unprocessableContent, "obligation.reference", "请填写凭据（最多 4000 字）", field: "reference")
+                throw APIError(.unprocessableContent, "obligation.reference", pages.text("error.reference"), field: "reference")
             }
             return try await server.incidents.fulfil(incident.id, obligation: obligationID, channel: channel, reference: reference,
-                                                     expectedVersion: try Self.formVersion(form), actor: identity.actorName)
+                                                     expectedVersion: try formVersion(form), actor: identity.actorName)
         }
     }
 
@@ -39,13 +39,13 @@ extension WebRoutes {
             _ = try await server.authorisedIncident(incident.id, .followUp, identity: identity)
             guard let kind = form["kind"].flatMap(ReportKind.init(rawValue:)), kind != .initial,
                   let plan = server.catalog.plan(forJurisdiction: incident.jurisdiction) else {
-                throw APIError(.unprocessableContent, "report.kind", "请选择续报或补报", field: "kind")
+                throw APIError(.unprocessableContent, "report.kind", pages.text("error.reportKind"), field: "kind")
             }
-            let report = ReportForm(form, kind: kind, plan: plan, now: server.clock.now())
+            let report = ReportForm(form, kind: kind, plan: plan, now: server.clock.now(), text: pages.text)
             if let (field, message) = report.errors.sorted(by: { $0.key < $1.key }).first {
                 throw APIError(.unprocessableContent, "report.invalid", "\(message)", field: field)
             }
-            return try await server.incidents.addReport(incident.id, report.draft, expectedVersion: try Self.formVersion(form), actor: identity.actorName)
+            return try await server.incidents.addReport(incident.id, report.draft, expectedVersion: try formVersion(form), actor: identity.actorName)
         }
     }
 
@@ -53,11 +53,11 @@ extension WebRoutes {
     @Sendable func transition(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         try await incidentForm(request, context: context, anchor: "moves") { incident, form, identity in
             let action = form["action"] ?? ""
-            var fields: [String: JSONValue] = ["action": .string(action), "version": .int(Int64(try Self.formVersion(form)))]
+            var fields: [String: JSONValue] = ["action": .string(action), "version": .int(Int64(try formVersion(form)))]
             for name in IncidentRoutes.transitionFields[action] ?? [] {
                 guard let value = form[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { continue }
                 if name == "level" {
-                    guard let level = Int64(value) else { throw APIError(.unprocessableContent, "response.unknown_level", "请选择响应级别", field: "level") }
+                    guard let level = Int64(value) else { throw APIError(.unprocessableContent, "response.unknown_level", pages.text("error.level"), field: "level") }
                     fields[name] = .int(level)
                 } else {
                     fields[name] = .string(value)
@@ -71,7 +71,7 @@ extension WebRoutes {
                 throw APIError.denied(required, detail: level.flatMap(posts.requirement).map { "；\($0)" } ?? "")
             }
             let command = try IncidentRoutes.command(body, posts: posts)
-            return try await server.incidents.apply(incident.id, command, expectedVersion: try Self.formVersion(form), actor: identity.actorName)
+            return try await server.incidents.apply(incident.id, command, expectedVersion: try formVersion(form), actor: identity.actorName)
         }
     }
 
@@ -101,9 +101,9 @@ extension WebRoutes {
         }
     }
 
-    static func formVersion(_ form: FormBody) throws -> Int {
+    func formVersion(_ form: FormBody) throws -> Int {
         guard let version = form["version"].flatMap(Int.init), version >= 1 else {
-            throw APIError(.unprocessableContent, "body.invalid_version", "页面已过期，请刷新后重试", field: "version")
+            throw APIError(.unprocessableContent, "body.invalid_version", pages.text("error.staleForm"), field: "version")
         }
         return version
     }

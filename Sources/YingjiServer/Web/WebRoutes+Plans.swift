@@ -20,7 +20,7 @@ extension WebRoutes {
         let identity = try context.requireIdentity()
         let id = try context.parameters.require("id")
         guard let (plan, places) = plansInUse().first(where: { $0.plan.id == id }) else { return notFound(identity) }
-        let role = { (ids: [String]) in ids.map(plan.roleName).joined(separator: "或") }
+        let role = { (ids: [String]) in ids.map(plan.roleName).joined(separator: pages.text("or")) }
         let category = { (id: String) in plan.categories.first { $0.id == id }?.name ?? id }
         let values: [String: Any] = WebPages.present([
             "id": plan.id, "name": plan.name, "issuer": plan.issuer, "year": plan.year, "version": plan.version,
