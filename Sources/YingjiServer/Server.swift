@@ -12,6 +12,9 @@ import YingjiStore
 public final class Server: Sendable {
     /// Largest request body accepted; more is refused with 413 before it is read.
     public static let maxBodyBytes = 64 * 1024
+    /// Largest page form accepted: a report typed in Chinese is about nine bytes a character
+    /// once form-encoded, so a long 初报 must not be refused where the same JSON would pass.
+    public static let maxFormBytes = 512 * 1024
 
     public let store: Store
     public let catalog: JurisdictionCatalog

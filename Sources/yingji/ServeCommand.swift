@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
     @Flag(name: .long, help: "空数据库时创建示例辖区（昆玉、巴楚、拉萨及其下级）、单位、各角色的演示账号和一起示例事故。") var demo = false
     @Flag(name: .long, help: "会话 Cookie 加 Secure 属性（经 HTTPS 反向代理对外提供服务时打开）。") var secureCookies = false
-    @Flag(name: .long, help: ArgumentHelp("测试用：允许 POST /api/v1/test/clock 把服务器时钟拨快（只能与 --demo 一起、只在 127.0.0.1 上使用）。", visibility: .hidden))
+    @Flag(name: .long, help: ArgumentHelp("测试用：允许 POST /api/v1/test/clock 把服务器时钟拨快（只能与 --demo 一起、只在 127.0.0.1 上、只用于本次新建的演示数据库）。", visibility: .hidden))
     var testClock = false
 
     func run() async throws {
@@ -35,7 +35,12 @@ struct ServeCommand: AsyncParsableCommand {
             let server = try await Server(store: store, library: library, testClock: testClock ? AdjustableClock() : nil,
                                           secureCookies: secureCookies, logger: logger)
             if demo {
-                if try await Demo.seed(server) {
+                let seeded = try await Demo.seed(server)
+                // The test clock writes future times into the record: only ever on a demo database this run made.
+                if testClock && !seeded {
+                    throw CLIError("--test-clock：测试时钟只能用于本次新建的演示数据库（\(db) 已有数据）")
+                }
+                if seeded {
                     FileHandle.standardOutput.write(Data("已创建示例数据：辖区 kunyu、bachu、lhasa（及下级）、单位、演示账号和一起示例事故\n".utf8))
                 }
                 if try await server.store.accounts.user(login: "admin") != nil {

@@ -142,6 +142,28 @@ import YingjiServer
         }
     }
 
+    @Test func aSentFormChangedAndSentAgainGetsANewKeyAndALongReportFits() async throws {
+        try await TestServer.start(.sqlite, accounts: Demo.accounts).test { client in
+            let (officer, _) = try await Page.signIn(client, "kunyu-duty-officer")
+            let csrf = try Page.csrf(in: try await Page.page(client, "/desk", cookie: officer).html)
+            #expect(try await Page.post(client, "/desk", cookie: officer, Self.kunyuForm(csrf: csrf)).status == .seeOther)
+            // Back, another figure, the same key: not a replay and not a silent second incident.
+            let changed = try await Page.post(client, "/desk", cookie: officer, Self.kunyuForm(deaths: "4", csrf: csrf))
+            #expect(changed.status == .conflict)
+            let html = String(buffer: changed.body)
+            #expect(html.contains("这份表单已经提交过"))
+            #expect(!html.contains(#"name="_key" value="desk-key-1""#))
+            #expect(html.contains(#"value="4""#))
+            // A 初报 of 7,000 Chinese characters is some 63 KB form-encoded on one field: it fits.
+            let long = String(repeating: "火", count: 7_000)
+            let form = Self.kunyuForm(key: "desk-key-long", csrf: csrf).map { $0.0 == "course" ? ("course", long) : $0 }
+                + [("measures", String(repeating: "疏", count: 3_000))]
+            let response = try await Page.post(client, "/desk", cookie: officer, form)
+            #expect(response.status == .seeOther)
+            #expect((try object(try await get(client, "/api/v1/incidents"))["items"] as? [Any])?.count == 2)
+        }
+    }
+
     @Test func anEnterpriseReporterReportsForItsOwnUnit() async throws {
         try await TestServer.start(.sqlite, accounts: Demo.accounts).test { client in
             let (reporter, _) = try await Page.signIn(client, "kunyu-enterprise-reporter")

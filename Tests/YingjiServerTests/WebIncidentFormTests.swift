@@ -114,14 +114,28 @@ import YingjiServer
             let reports = try #require(try object(try await get(client, "/api/v1/incidents/\(id)/reports"))["items"] as? [[String: Any]])
             #expect(reports.count == 2)
             #expect((reports[1]["fields"] as? [String: Any])?["developments"] as? String == "又发现 7 名遇难者")
+            // A text-only 续报 lists no figures (not the incident's).
+            response = try await Page.post(client, "/incidents/\(id)/reports", cookie: officer,
+                                           [("_csrf", csrf), ("version", "2"), ("kind", "followUp"), ("results", "已搜救 5 人")])
+            #expect(response.status == .seeOther)
+            page = try await Page.page(client, "/incidents/\(id)", cookie: officer).html
+            #expect(page.contains("<strong>续报</strong> 2026-03-01 02:10 · \(actorName("kunyu-duty-officer"))</li>"))
+            // Sent from a page that is behind: refused, and what was typed comes back at the current version.
+            response = try await Page.post(client, "/incidents/\(id)/reports", cookie: officer,
+                                           [("_csrf", csrf), ("version", "2"), ("kind", "followUp"), ("developments", "现场已搭建临时指挥所")])
+            #expect(response.status == .conflict)
+            let refused = String(buffer: response.body)
+            #expect(refused.contains(#"<details class="card report-form" id="report-followUp" open>"#))
+            #expect(refused.contains(">现场已搭建临时指挥所</textarea>"))
+            #expect(refused.contains(#"<input type="hidden" name="version" value="3">"#))
             // A viewer is offered no report form, and a forged one is refused.
             let (viewer, _) = try await Page.signIn(client, "kunyu-viewer")
             page = try await Page.page(client, "/incidents/\(id)", cookie: viewer).html
             #expect(!page.contains("report-form-followUp"))
             response = try await Page.post(client, "/incidents/\(id)/reports", cookie: viewer,
-                                           [("_csrf", try Page.csrf(in: page)), ("version", "2"), ("kind", "late"), ("deaths", "11")])
+                                           [("_csrf", try Page.csrf(in: page)), ("version", "3"), ("kind", "late"), ("deaths", "11")])
             #expect(response.status == .forbidden)
-            #expect((try object(try await get(client, "/api/v1/incidents/\(id)/reports"))["items"] as? [Any])?.count == 2)
+            #expect((try object(try await get(client, "/api/v1/incidents/\(id)/reports"))["items"] as? [Any])?.count == 3)
         }
     }
 

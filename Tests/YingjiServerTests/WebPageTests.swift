@@ -48,7 +48,7 @@ import YingjiServer
             #expect(signedIn.status == .seeOther)
             #expect(signedIn.headers[.location] == "/?status=open")
             #expect(signedIn.headers[.setCookie]?.contains("SameSite=Strict") == true)
-            for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+            for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "/\u{7f}/evil.example"] {
                 #expect(try await Self.signIn(client, "kunyu-viewer", next: evil).response.headers[.location] == "/")
             }
             // The board: who is signed in, where, as what; the incidents this account may see.

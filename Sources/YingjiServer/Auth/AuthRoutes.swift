@@ -25,7 +25,7 @@ struct AuthMiddleware: RouterMiddleware {
                 // Scripts send the token in a header; plain HTML forms in a hidden `_csrf` field.
                 var given = request.headers[.csrfToken]
                 if given == nil, request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
-                    given = FormBody(try await request.collectBody(upTo: context.maxUploadSize))["_csrf"]
+                    given = FormBody(try await request.collectBody(upTo: isAPI ? context.maxUploadSize : Server.maxFormBytes))["_csrf"]
                 }
                 guard let given, Self.constantTimeEqual(given, expected) else {
                     throw APIError(.forbidden, "auth.csrf", "缺少或错误的 CSRF 令牌（X-CSRF-Token 请求头）；请刷新页面后重试", field: "X-CSRF-Token")

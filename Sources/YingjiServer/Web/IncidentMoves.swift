@@ -11,6 +11,8 @@ struct IncidentMoves {
     let identity: Identity
     let tree: JurisdictionTree
     let pages: WebPages
+    /// A refused move's form: its fields come back as they were typed.
+    var typed: FormBody? = nil
 
     private var posts: PostResolver { PostResolver(incident: incident, plan: plan, identity: identity, tree: tree) }
 
@@ -51,7 +53,9 @@ struct IncidentMoves {
             let options = plan.response.levels.filter { $0.level.number != current && (try? posts.signs(nil, level: $0.level.number)) != nil }
             if !options.isEmpty {
                 forms.append(form("changeLevel", fields: [
-                    field("level", .select, options: options.map { ["value": "\($0.level.number)", "name": "\($0.level.chineseName)\(pages.text("responseSuffix"))"] }),
+                    field("level", .select, options: options.enumerated().map { index, authority in
+                        ["value": "\(authority.level.number)", "name": "\(authority.level.chineseName)\(pages.text("responseSuffix"))", "selected": index == 0]
+                    }),
                     field("reason", .textarea, required: true),
                 ]))
             }
@@ -103,7 +107,15 @@ struct IncidentMoves {
             "hidden": hidden.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] },
             "fields": fields.map { field in
                 var field = field
-                field["inputID"] = "move-\(key)-\(field["id"] ?? "")"
+                let name = field["id"] as? String ?? ""
+                field["inputID"] = "move-\(key)-\(name)"
+                if let typed, typed["action"] == action, let value = typed[name] {
+                    field["value"] = value
+                    if var options = field["options"] as? [[String: Any]] {
+                        for index in options.indices { options[index]["selected"] = options[index]["value"] as? String == value }
+                        field["options"] = options
+                    }
+                }
                 return field
             },
             "incidentID": incident.id, "version": incident.version, "csrf": WebRoutes.csrf(identity),

@@ -99,7 +99,7 @@ extension WebRoutes {
             ]
         }
         return pages.page("overdue", title: pages.text("overdueTitle"), identity: identity, catalog: server.catalog,
-                          values: ["rows": rows, "hasRows": !rows.isEmpty, "live": "board"])
+                          values: ["rows": rows, "hasRows": !rows.isEmpty, "live": "board", "pageURL": "/overdue"])
     }
 
     /// The plan's words for an obligation, or "from → to (channel)" when the rule has none.

@@ -16,7 +16,7 @@ extension WebRoutes {
             return pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: .forbidden,
                               values: ["mayNotReport": true])
         }
-        return deskPage(identity, places: places, place: place, form: nil)
+        return try await deskPage(identity, places: places, place: place, form: nil)
     }
 
     /// The preview fragment for the live panel: figures and times from the query string.
@@ -32,7 +32,7 @@ extension WebRoutes {
     @Sendable func submitDesk(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         var request = request
         let identity = try context.requireIdentity()
-        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let buffer = try await request.collectBody(upTo: Server.maxFormBytes)
         let form = FormBody(buffer)
         let places = reportingJurisdictions(identity)
         guard let place = Self.chosen(places, form["jurisdiction"]), place.id == form["jurisdiction"],
@@ -43,13 +43,14 @@ extension WebRoutes {
         let now = server.clock.now()
         var report = ReportForm(form, kind: .initial, plan: plan, now: now, text: pages.text)
         if form["intent"] == "preview" || !report.isValid {
-            return deskPage(identity, places: places, place: place, form: (form, report), status: report.isValid ? .ok : .unprocessableContent)
+            return try await deskPage(identity, places: places, place: place, form: (form, report), status: report.isValid ? .ok : .unprocessableContent)
         }
         let routes = IncidentRoutes(server: server)
         let write = IdempotentWrite(body: Data(buffer.readableBytesView), key: form["_key"].map { "desk:\($0)" }, identity: identity,
                                     method: "POST", path: "/desk")
         do {
-            let parties = try await routes.parties(organisation: nil, involved: [], jurisdiction: place.id, identity: identity)
+            let unit = form["organisation"].flatMap { $0.isEmpty ? nil : $0 }
+            let parties = try await routes.parties(organisation: unit, involved: [], jurisdiction: place.id, identity: identity)
             let outcome = try await write.perform(status: .created, repository: server.store.incidents, now: now, render: routes.render) { answer in
                 let incident = try await server.incidents.report(jurisdiction: place.id, report.draft, knownAt: report.knownAt,
                                                                  actor: identity.actorName, parties: parties, answer: answer)
@@ -62,13 +63,18 @@ extension WebRoutes {
                 guard case .object(let fields) = try JSONValue.parse(stored.body), case .string(let id)? = fields["id"] else { throw HTTPError(.internalServerError) }
                 return Self.redirect("/incidents/\(id)")
             }
+        } catch let error as APIError where error.code == "idempotency.key_reused" {
+            // This form was sent before and made an incident; what comes back now is another
+            // report, and gets a key of its own once it has been checked.
+            report.errors["form"] = pages.text("deskResent")
+            return try await deskPage(identity, places: places, place: place, form: (form, report), status: .conflict, freshKey: true)
         } catch let error as APIError {
             report.errors[error.field ?? "form"] = error.message
-            return deskPage(identity, places: places, place: place, form: (form, report), status: error.status)
+            return try await deskPage(identity, places: places, place: place, form: (form, report), status: error.status)
         } catch let error as IncidentError {
             let api = APIError(error)
             report.errors[api.field ?? "form"] = api.message
-            return deskPage(identity, places: places, place: place, form: (form, report), status: api.status)
+            return try await deskPage(identity, places: places, place: place, form: (form, report), status: api.status)
         }
     }
 
@@ -84,27 +90,41 @@ extension WebRoutes {
     }
 
     private func deskPage(_ identity: Identity, places: [RegisteredJurisdiction], place: RegisteredJurisdiction,
-                          form: (body: FormBody, report: ReportForm)?, status: HTTPResponse.Status = .ok) -> Response {
+                          form: (body: FormBody, report: ReportForm)?, status: HTTPResponse.Status = .ok, freshKey: Bool = false) async throws -> Response {
         guard let plan = server.catalog.plan(forJurisdiction: place.id) else {
             return pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: .forbidden,
                               values: ["mayNotReport": true])
         }
         let report = form?.report
+        let groups = FormLayout.groups(plan: plan, kind: .initial, report: report, pages: pages)
+        let inputs = Set(groups.flatMap { ($0["fields"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } })
+        // An enterprise reporter for several units says which one (one unit: it is that one).
+        let units = identity.grants(for: .reportIncident, in: place.id, tree: server.catalog.tree).compactMap(\.organisationID)
         var values: [String: Any] = [
             "jurisdictionID": place.id, "jurisdictionName": place.name, "planName": plan.name,
             "places": places.map { ["id": $0.id, "name": $0.name, "current": $0.id == place.id] },
             "manyPlaces": places.count > 1,
             "csrf": Self.csrf(identity),
             // A new key per blank form; a form sent back with errors keeps its key.
-            "formKey": form?.body["_key"] ?? Self.newFormKey(),
-            "groups": FormLayout.groups(plan: plan, kind: .initial, report: report, pages: pages),
+            "formKey": (freshKey ? nil : form?.body["_key"]) ?? Self.newFormKey(),
+            "groups": groups,
+            "previewFields": (["jurisdiction", "category", "occurredAt", "knownAt"] + ReportForm.figureMetrics(plan).map(\.rawValue)).joined(separator: " "),
             "source": plan.reporting.initialReportSource?.clause ?? "",
         ]
         if let report {
             values["preview"] = preview(report, plan: plan)
-            let messages = report.errors.sorted { $0.key < $1.key }.map { ["field": $0.key, "message": $0.value] }
+            // Each message links to its field; one about the whole form (or a field not on it) stands alone.
+            let messages = report.errors.sorted { $0.key < $1.key }.map { error -> [String: Any] in
+                inputs.contains(error.key) ? ["field": error.key, "message": error.value] : ["message": error.value]
+            }
             values["errors"] = messages
             values["hasErrors"] = !messages.isEmpty
+        }
+        if units.count > 1 {
+            let chosen = form?.body["organisation"]
+            let organisationNames = Dictionary(try await server.store.accounts.organisations().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+            values["hasUnits"] = true
+            values["units"] = units.map { ["id": $0, "name": organisationNames[$0] ?? $0, "selected": $0 == chosen] }
         }
         return pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: status, values: values)
     }

@@ -82,7 +82,7 @@ extension WebRoutes {
         var request = request
         let identity = try context.requireIdentity()
         let id = try context.parameters.require("id")
-        let form = FormBody(try await request.collectBody(upTo: context.maxUploadSize))
+        let form = FormBody(try await request.collectBody(upTo: Server.maxFormBytes))
         let incident: Incident
         do {
             incident = try await server.visibleIncident(id, identity: identity)
@@ -93,11 +93,13 @@ extension WebRoutes {
             let updated = try await change(incident, form, identity)
             await server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
             return Self.redirect("/incidents/\(id)#\(anchor)")
-        } catch let error as APIError {
-            return try await incidentView(try await server.incidents.incident(id), identity: identity, status: error.status, formError: error.message)
-        } catch let error as IncidentError {
-            let api = APIError(error)
-            return try await incidentView(try await server.incidents.incident(id), identity: identity, status: api.status, formError: api.message)
+        } catch {
+            // The page again with the reason and with what was typed (at the incident's current
+            // version, so after checking it the form can simply be sent again).
+            let api = (error as? APIError) ?? (error as? IncidentError).map(APIError.init)
+            guard let api else { throw error }
+            return try await incidentView(try await server.incidents.incident(id), identity: identity, status: api.status, formError: api.message,
+                                          typed: form)
         }
     }
 
@@ -112,7 +114,9 @@ extension WebRoutes {
         pages.page("notfound", title: pages.text("notFoundTitle"), identity: identity, catalog: server.catalog, status: .notFound)
     }
 
-    func incidentView(_ incident: Incident, identity: Identity, status: HTTPResponse.Status = .ok, formError: String? = nil) async throws -> Response {
+    /// The incident page. `typed` is a form that was refused: its report or move comes back filled in.
+    func incidentView(_ incident: Incident, identity: Identity, status: HTTPResponse.Status = .ok, formError: String? = nil,
+                      typed: FormBody? = nil) async throws -> Response {
         let plan = server.catalog.plan(forJurisdiction: incident.jurisdiction)
         let tree = server.catalog.tree
         let name = { (role: String) in plan?.roleName(role) ?? role }
@@ -121,7 +125,7 @@ extension WebRoutes {
         let csrf = Self.csrf(identity)
         let grade = incident.grade?.grade
         var values: [String: Any] = [
-            "id": incident.id, "version": incident.version, "csrf": csrf, "live": "incident:\(incident.id)",
+            "id": incident.id, "version": incident.version, "csrf": csrf, "live": "incident:\(incident.id)", "pageURL": "/incidents/\(incident.id)",
             "grade": grade.flatMap(Grade.init).map(\.chineseName) ?? pages.text("noGrade"),
             "gradeClass": grade.map(String.init) ?? "none",
             "jurisdiction": server.catalog.jurisdiction(incident.jurisdiction)?.name ?? incident.jurisdiction,
@@ -152,9 +156,11 @@ extension WebRoutes {
                 }
                 return row
             },
-            "reports": incident.reports.map { report in
-                WebPages.present(["kind": report.kind.chineseName, "at": Self.display(report.receivedAt), "actor": report.actor,
-                 "figures": Metric.allCases.compactMap { metric in report.figures.values[metric].map { "\(metric.chineseName) \(metric == .directLoss ? Money.format($0) : "\($0)")" } }.joined(separator: "，")])
+            "reports": incident.reports.map { report -> [String: Any] in
+                let figures = Metric.allCases.compactMap { metric in report.figures.values[metric].map { "\(metric.chineseName) \(metric == .directLoss ? Money.format($0) : "\($0)")" } }
+                // Always set (never absent): a missing key would show the incident's own figures.
+                return ["kind": report.kind.chineseName, "at": Self.display(report.receivedAt), "actor": report.actor,
+                        "reportFigures": figures.joined(separator: "，"), "hasFigures": !figures.isEmpty]
             },
         ]
         if let occurred = incident.occurredAt { values["occurredAt"] = Self.display(occurred) }
@@ -166,7 +172,7 @@ extension WebRoutes {
             if let scope = grade.flatMap(Grade.init).flatMap(plan.response.scope(for:)) {
                 values["scope"] = WebPages.present(["mode": scope.mode.chineseName, "text": scope.text ?? "", "source": scope.source.clause])
             }
-            let moves = IncidentMoves(incident: incident, plan: plan, identity: identity, tree: tree, pages: pages)
+            let moves = IncidentMoves(incident: incident, plan: plan, identity: identity, tree: tree, pages: pages, typed: typed)
             values["moves"] = moves.forms()
             values["hasMoves"] = !(values["moves"] as? [Any] ?? []).isEmpty
             values["conditions"] = moves.checklist()
@@ -174,8 +180,9 @@ extension WebRoutes {
             values["terminationSource"] = plan.termination.source.clause
             if writable && identity.may(.followUp, on: incident.access, tree: tree) {
                 values["reportForms"] = [ReportKind.followUp, .late].map { kind in
-                    ["kind": kind.rawValue, "title": "\(pages.text("addReport"))（\(kind.chineseName)）", "button": "\(pages.text("submit"))\(kind.chineseName)",
-                     "groups": FormLayout.groups(plan: plan, kind: kind, report: nil, pages: pages)] as [String: Any]
+                    let refused = typed.flatMap { form in form["kind"] == kind.rawValue ? ReportForm(form, kind: kind, plan: plan, now: server.clock.now(), text: pages.text) : nil }
+                    return ["kind": kind.rawValue, "title": "\(pages.text("addReport"))（\(kind.chineseName)）", "button": "\(pages.text("submit"))\(kind.chineseName)",
+                            "open": refused != nil, "groups": FormLayout.groups(plan: plan, kind: kind, report: refused, pages: pages)] as [String: Any]
                 }
             }
         }

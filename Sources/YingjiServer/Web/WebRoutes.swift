@@ -37,7 +37,7 @@ struct WebRoutes {
 
     @Sendable func login(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         var request = request
-        let form = FormBody(try await request.collectBody(upTo: context.maxUploadSize))
+        let form = FormBody(try await request.collectBody(upTo: Server.maxFormBytes))
         let next = Self.safeNext(form["next"])
         let login = form["login"] ?? ""
         func again(_ status: HTTPResponse.Status, _ error: String) -> Response {
@@ -81,7 +81,9 @@ struct WebRoutes {
 
     /// Only a path on this site (`/…`, not `//host`), so the sign-in page cannot send people elsewhere.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), !next.contains(where: { $0.isNewline }) else { return "/" }
+        // No control characters either: browsers drop a tab, so `/\t/evil.example` would be `//evil.example`.
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"),
+              !next.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return "/" }
         return next
     }
 

@@ -52,18 +52,26 @@
       var field = fields[i];
       if (field.type === "hidden") { continue; }
       if (field === document.activeElement) { return true; }
-      if ((field.type === "checkbox" || field.type === "radio") ? field.checked !== field.defaultChecked
-          : field.tagName === "SELECT" ? Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; })
-          : field.value !== field.defaultValue) { return true; }
+      if (field.type === "checkbox" || field.type === "radio") {
+        if (field.checked !== field.defaultChecked) { return true; }
+      } else if (field.tagName === "SELECT") {
+        // With no option marked selected the browser shows the first: that is untouched too.
+        var initial = Array.prototype.findIndex.call(field.options, function (o) { return o.defaultSelected; });
+        if (field.selectedIndex !== (initial < 0 ? 0 : initial)) { return true; }
+      } else if (field.value !== field.defaultValue) { return true; }
     }
     return false;
   }
 
+  var pageURL = body.getAttribute("data-url") || location.pathname + location.search;
+  var reloadLink = document.querySelector("#live-notice a");
+  if (reloadLink) { reloadLink.setAttribute("href", pageURL); }
   var refreshing = false, again = false;
   function refresh() {
     if (refreshing) { again = true; return; }
     refreshing = true;
-    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (response) {
+    // The page's own address: after a refused form the browser is at the form's POST address.
+    fetch(pageURL, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (response) {
       if (response.redirected || !response.ok) { throw new Error("status " + response.status); }
       return response.text();
     }).then(function (html) {
@@ -112,7 +120,15 @@
     var message = form.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); return; }
     if (form.getAttribute("data-sent") === "true") { event.preventDefault(); return; }
-    if (form.method.toLowerCase() === "post") { form.setAttribute("data-sent", "true"); }
+    if (form.method.toLowerCase() === "post") {
+      form.setAttribute("data-sent", "true");
+      // If no answer comes (a lost connection), the form may be sent again; its key keeps that safe.
+      setTimeout(function () { form.removeAttribute("data-sent"); }, 8000);
+    }
+  });
+  // A page shown again from the back-forward cache starts with every form sendable.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sent]").forEach(function (form) { form.removeAttribute("data-sent"); });
   });
 
   // The duty desk: the preview follows the typing (the same fragment the 预览 button renders).
@@ -120,8 +136,10 @@
     var target = document.getElementById("preview-body");
     var timer = null, sequence = 0;
     function update() {
+      // Only what the grade and the clocks depend on: names and the course of events stay out of URLs and logs.
+      var wanted = (form.getAttribute("data-preview-fields") || "").split(" ");
       var data = new FormData(form), query = new URLSearchParams();
-      data.forEach(function (value, key) { if (key.charAt(0) !== "_" && key !== "intent") { query.append(key, value); } });
+      data.forEach(function (value, key) { if (wanted.indexOf(key) >= 0) { query.append(key, value); } });
       var mine = ++sequence;
       fetch(form.getAttribute("data-preview") + "?" + query.toString(), { credentials: "same-origin" }).then(function (response) {
         if (!response.ok) { throw new Error("status " + response.status); }
