@@ -59,6 +59,7 @@ public final class Server: Sendable {
         SessionRoutes(server: self).add(to: router)
         WebRoutes(server: self, pages: pages).add(to: router)
         IncidentRoutes(server: self).add(to: router)
+        CommandRoutes(server: self).add(to: router)
         EventRoutes(server: self).add(to: router)
         if let testClock { TestClockRoutes(server: self, clock: testClock).add(to: router) }
         return router
@@ -77,6 +78,8 @@ public final class Server: Sendable {
         ("/api/v1/incidents/:id/obligations/:obligationID/fulfilment", .post),
         ("/api/v1/incidents/:id/timeline", .get),
         ("/api/v1/incidents/:id/corrections", .post),
+        ("/api/v1/incidents/:id/command", .get), ("/api/v1/incidents/:id/command", .post),
+        ("/api/v1/incidents/:id/lead-department", .post),
         ("/api/v1/obligations", .get),
         ("/api/v1/events", .get),
     ]
@@ -105,6 +108,12 @@ public final class Server: Sendable {
         for swept in changed {
             for obligation in swept.newlyOverdue {
                 await events.publish("obligation.overdue", IncidentView.obligation(obligation, incident: swept.incident), access: swept.incident.access)
+            }
+            for task in swept.newlyEscalated {
+                await events.publish("task.escalated", [
+                    "incidentID": .string(swept.incident.id), "taskID": .string(task.id), "title": .string(task.title),
+                    "level": .int(Int64(task.escalations.last?.level ?? 0)), "to": .optional(task.escalations.last?.to),
+                ], access: swept.incident.access)
             }
             await events.publish("incident.changed", IncidentView.summary(swept.incident), access: swept.incident.access)
         }

@@ -19,7 +19,7 @@ import Testing
         #expect(incident.response == ResponseRecord(level: 3, decidedBy: "commander", signedBy: "commander", startedAt: Fixture.at(40), precondition: nil))
         // The archive-owner clock (6.3) starts with the response.
         #expect(incident.obligation("kunyu-archive-owner")?.dueAt == Fixture.at(40))
-        #expect(started.map(\.kind) == ["response.started", "obligation.rescheduled"])
+        #expect(started.map(\.kind) == ["response.started", "command.established", "obligation.rescheduled"])
 
         _ = try move(&incident, .suspendRescue(reason: "二次爆炸风险，撤离救援人员"), plan, at: 50)
         #expect(incident.status == .suspended)

@@ -106,6 +106,13 @@ import YingjiServer
               body: ["channel": "phone", "reference": "电话记录", "version": 999], allowed: .conflict),
         Route(name: "correct", action: .correctTimeline, method: .post, path: { id, _ in "/api/v1/incidents/\(id)/corrections" },
               body: ["corrects": 1, "reason": "笔误", "correction": "更正", "version": 999], allowed: .conflict),
+        Route(name: "command", action: .readIncident, method: .get, path: { id, _ in "/api/v1/incidents/\(id)/command" }, body: nil, allowed: .ok),
+        Route(name: "checkIn", action: .command, method: .post, path: { id, _ in "/api/v1/incidents/\(id)/command" },
+              body: ["op": "checkIn", "team": "消防救援站", "leader": "李", "contact": "139", "headcount": 5, "version": 999], allowed: .conflict),
+        Route(name: "acknowledgeTask", action: .actOnTask, method: .post, path: { id, _ in "/api/v1/incidents/\(id)/command" },
+              body: ["op": "acknowledgeTask", "taskID": "task-none", "version": 999], allowed: .conflict),
+        Route(name: "leadDepartment", action: .verify, method: .post, path: { id, _ in "/api/v1/incidents/\(id)/lead-department" },
+              body: ["units": ["应急管理局"], "version": 999], allowed: .conflict),
     ] }
 
     /// The accounts acting in the matrix, and the scopes each can be tested in.

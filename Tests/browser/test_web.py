@@ -311,6 +311,43 @@ def test_the_desk_works_on_a_phone_screen(driver, site):
     return "desk-phone"
 
 
+def test_a_liaison_acknowledges_a_task_and_the_commanders_page_updates_live(driver, site):
+    status, incident = site.api("POST", "/api/v1/incidents", kunyu_report())
+    check(status == 201, "report")
+    status, _ = site.api("POST", f"/api/v1/incidents/{incident['id']}/transitions", {"action": "verify", "version": 1})
+    check(status == 200, "verify")
+    status, _ = site.api("POST", f"/api/v1/incidents/{incident['id']}/transitions", {"action": "startResponse", "level": 3, "version": 2}, login="kunyu-commander")
+    check(status == 200, "start level 3")
+    sign_in(driver, site, "kunyu-commander")
+    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
+    driver.get(f"{site.base}/incidents/{incident['id']}/command")
+    groups = driver.find_elements(By.CSS_SELECTOR, "#group-list section")
+    check(len(groups) == 9, f"Kunyu 附件2 has 9 groups, the page shows {len(groups)}")
+    driver.find_element(By.ID, "task-title").send_keys("封控 3 号罐区周边道路")
+    Select(driver.find_element(By.ID, "task-assignee")).select_by_visible_text("单位：第十四师昆玉市公安局")
+    driver.find_element(By.ID, "button-create-task").click()
+    task = wait(driver).until(lambda d: d.find_element(By.XPATH, "//li[contains(@class,'task')][.//strong[text()='封控 3 号罐区周边道路']]"))
+    task_id = task.get_attribute("id")
+    check("待受领" in task.text, f"task: {task.text}")
+    wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-connected") == "true")
+    driver.execute_script("window.notReloaded = true")
+    # The police liaison, in a browser of their own, acknowledges it.
+    other = browser()
+    try:
+        sign_in(other, site, "kunyu-member-liaison")
+        wait(other).until(lambda d: d.find_elements(By.ID, "board"))
+        other.get(f"{site.base}/incidents/{incident['id']}/command")
+        check(not other.find_elements(By.ID, "form-create-task"), "a liaison is offered the commander's forms")
+        other.find_element(By.ID, f"button-{task_id.removeprefix('task-')}-acknowledge").click()
+        wait(other).until(lambda d: "已受领" in d.find_element(By.ID, task_id).text)
+    finally:
+        other.quit()
+    wait(driver, 5).until(lambda d: "已受领" in d.find_element(By.ID, task_id).text)
+    check(driver.execute_script("return window.notReloaded === true"), "the commander's page reloaded instead of updating")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", driver.find_element(By.ID, task_id))
+    return "command"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/release/yingji")

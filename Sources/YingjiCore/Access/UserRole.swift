@@ -65,6 +65,9 @@ public enum Action: String, CaseIterable, Codable, Sendable {
     case verify = "incident.verify"
     case decideResponse = "response.decide"
     case command = "incident.command"
+    /// Acknowledge and carry out a task of the on-site HQ assigned to the account's own unit
+    /// (with `incident.command`, any task).
+    case actOnTask = "task.act"
     case fulfilObligation = "obligation.fulfil"
     case correctTimeline = "timeline.correct"
     case manageJurisdictions = "jurisdiction.manage"
@@ -78,7 +81,8 @@ public enum Action: String, CaseIterable, Codable, Sendable {
         case .followUp: return "续报、补报"
         case .verify: return "核实事故"
         case .decideResponse: return "启动、调整、终止响应，移交指挥权"
-        case .command: return "指挥处置（暂停救援、确认终止条件、善后、评估、归档）"
+        case .command: return "指挥处置（暂停救援、确认终止条件、现场指挥部、善后、评估、归档）"
+        case .actOnTask: return "受领、办理本单位的现场任务"
         case .fulfilObligation: return "登记报告义务已履行"
         case .correctTimeline: return "更正记录"
         case .manageJurisdictions: return "管理辖区"
@@ -94,16 +98,16 @@ public enum Permissions {
     public static let table: [UserRole: Set<Action>] = {
         let read: Set<Action> = [.readIncident, .readTimeline]
         let duty: Set<Action> = read.union([.reportIncident, .followUp, .verify, .fulfilObligation])
-        let leadership: Set<Action> = read.union([.followUp, .verify, .decideResponse, .command])
+        let leadership: Set<Action> = read.union([.followUp, .verify, .decideResponse, .command, .actOnTask])
         return [
             .dutyOfficer: duty,
-            .dutyLeader: duty.union([.command, .correctTimeline]),
+            .dutyLeader: duty.union([.command, .actOnTask, .correctTimeline]),
             .principal: leadership,
             .generalCommander: leadership,
             .commander: leadership,
             .deputyCommander: leadership,
-            .hqOffice: duty.union([.command, .correctTimeline]),
-            .memberLiaison: read,
+            .hqOffice: duty.union([.command, .actOnTask, .correctTimeline]),
+            .memberLiaison: read.union([.actOnTask]),
             .enterpriseReporter: [.readIncident, .reportIncident, .followUp],
             .pressOfficer: [.readIncident],
             .viewer: read,

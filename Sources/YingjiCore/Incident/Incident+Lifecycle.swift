@@ -102,7 +102,7 @@ extension Incident {
                 "level": .int(Int64(number)), "decidedBy": .string(decidedBy), "signedBy": .string(signedBy),
                 "precondition": .optional(response?.precondition), "source": .string(authority.source.clause),
             ])
-            return [started] + reconcileObligations(plan: plan, now: now, ids: ids)
+            return [started] + establishCommandPost(plan: plan, level: number, now: now) + reconcileObligations(plan: plan, now: now, ids: ids)
         case .changeLevel(let number, let reason, let signedBy):
             guard var current = response else { throw IncidentError.illegal("调整响应级别", from: status) }
             guard number != current.level else {
@@ -118,13 +118,19 @@ extension Incident {
             return [TimelineEvent("response.level_changed", [
                 "from": .int(Int64(previous)), "to": .int(Int64(number)), "reason": .string(reason),
                 "signedBy": .string(signedBy), "source": .string(authority.source.clause),
-            ])]
+            ])] + establishCommandPost(plan: plan, level: number, now: now)
         case .handOverCommand(let to, let handedOverBy, let receivedBy):
             for (value, field) in [(to, "to"), (handedOverBy, "handedOverBy"), (receivedBy, "receivedBy")] where value.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw IncidentError(.invalid, "handover.missing", "移交指挥权须写明接收方和双方签字人", field: field)
             }
             let previous = commandHolder
             commandHolder = to
+            // The on-site HQ moves under the new commander.
+            if var post = commandPost {
+                post.handovers.append(CommandHandover(from: post.commander, to: to, handedOverBy: handedOverBy, receivedBy: receivedBy, at: now))
+                post.commander = to
+                commandPost = post
+            }
             return [TimelineEvent("command.handed_over", [
                 "from": .optional(previous), "to": .string(to), "handedOverBy": .string(handedOverBy), "receivedBy": .string(receivedBy),
             ])]

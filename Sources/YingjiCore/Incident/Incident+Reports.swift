@@ -45,6 +45,7 @@ extension Incident {
         }
         var events = [TimelineEvent("incident.reported", payload)]
         events += incident.regrade(plan: plan, now: now, ids: ids)
+        incident.suggestLeadDepartment(plan: plan)
         return (incident, events)
     }
 
@@ -61,7 +62,10 @@ extension Incident {
         var copy = self
         copy.reports.append(report)
         for (metric, value) in draft.figures { copy.figures[metric] = value }
-        if let category { copy.category = category }
+        if let category {
+            copy.category = category
+            copy.suggestLeadDepartment(plan: plan)
+        }
         if let occurred = draft.occurredAt { copy.occurredAt = occurred }
         copy.updatedAt = now
         var events = [TimelineEvent("report.\(draft.kind.rawValue)", report.timelinePayload)]

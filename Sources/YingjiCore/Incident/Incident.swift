@@ -28,6 +28,10 @@ public struct Incident: Sendable, Codable, Equatable {
     public var confirmedConditions: [ConditionConfirmation]
     public var reports: [Report]
     public var obligations: [Obligation]
+    /// 牵头部门: the plan's suggestion for the category and what the duty officer confirmed.
+    public var leadDepartment: LeadDepartmentRecord?
+    /// 现场指挥部, from the moment a response starts at a level the plan forms it for.
+    public var commandPost: CommandPost?
     public var version: Int
     public let createdAt: Date
     public var updatedAt: Date
@@ -41,7 +45,7 @@ public struct Incident: Sendable, Codable, Equatable {
 
     /// The earliest due time of a still-pending obligation: when the overdue sweep must look next.
     public var earliestPendingDue: Date? {
-        obligations.filter { $0.status == .pending }.compactMap(\.dueAt).min()
+        (obligations.filter { $0.status == .pending }.compactMap(\.dueAt) + [commandPost?.nextEscalation].compactMap { $0 }).min()
     }
 
     public var overdueCount: Int { obligations.filter { $0.status == .overdue }.count }

@@ -62,6 +62,22 @@ public struct IncidentService: Sendable {
         }
     }
 
+    /// A change to the on-site HQ (groups, tasks, forces).
+    public func command(_ incidentID: String, _ operation: CommandOperation, expectedVersion: Int?, actor: String,
+                        answer: IdempotencyAnswer? = nil) async throws -> Incident {
+        try await change(incidentID, expectedVersion: expectedVersion, actor: actor, answer: answer) { incident, _, now in
+            try incident.applyCommand(operation, actor: actor, now: now, ids: ids)
+        }
+    }
+
+    /// 牵头部门 confirmed, or another named with a reason.
+    public func confirmLeadDepartment(_ incidentID: String, units: [String], reason: String?, expectedVersion: Int?, actor: String,
+                                      answer: IdempotencyAnswer? = nil) async throws -> Incident {
+        try await change(incidentID, expectedVersion: expectedVersion, actor: actor, answer: answer) { incident, _, now in
+            try incident.confirmLeadDepartment(units: units, reason: reason, actor: actor, now: now)
+        }
+    }
+
     /// 更正: appends a correction that points at an earlier entry; the entry itself stays as it was.
     public func correct(_ incidentID: String, entry sequence: Int, reason: String, correction: String, expectedVersion: Int?, actor: String,
                         answer: IdempotencyAnswer? = nil) async throws -> Incident {
@@ -81,11 +97,17 @@ public struct IncidentService: Sendable {
         for candidate in try await repository.incidents(IncidentQuery(openOnly: true, pendingDueBy: clock.now(), limit: Int.max)) {
             do {
                 var wasOverdue: Set<String> = []
+                var escalationsBefore: [String: Int] = [:]
                 let incident = try await change(candidate.id, expectedVersion: candidate.version, actor: actor, answer: nil) { incident, _, now in
                     wasOverdue = Set(incident.obligations.filter { $0.status == .overdue }.map(\.id))
-                    return incident.markOverdue(now: now)
+                    escalationsBefore = Dictionary(uniqueKeysWithValues: (incident.commandPost?.tasks ?? []).map { ($0.id, $0.escalations.count) })
+                    return incident.markOverdue(now: now) + incident.escalateTasks(now: now)
                 }
-                changed.append(SweptIncident(incident: incident, newlyOverdue: incident.obligations.filter { $0.status == .overdue && !wasOverdue.contains($0.id) }))
+                changed.append(SweptIncident(
+                    incident: incident,
+                    newlyOverdue: incident.obligations.filter { $0.status == .overdue && !wasOverdue.contains($0.id) },
+                    newlyEscalated: (incident.commandPost?.tasks ?? []).filter { $0.escalations.count > (escalationsBefore[$0.id] ?? 0) }
+                ))
             } catch let error as IncidentError where error.code == "incident.version_conflict" {
                 continue
             } catch {
@@ -141,5 +163,7 @@ public struct SweptIncident: Sendable {
     public let incident: Incident
     /// Obligations that became overdue in this sweep (补报 windows that closed are not among them).
     public let newlyOverdue: [Obligation]
+    /// Tasks whose acknowledgement this sweep escalated (each with its new escalation last).
+    public var newlyEscalated: [CommandTask] = []
     public var id: String { incident.id }
 }
