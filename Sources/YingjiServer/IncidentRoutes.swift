@@ -63,14 +63,7 @@ struct IncidentRoutes {
         let id = incident.id, actor = identity.actorName
         let write = try await IdempotentWrite(request, context: context)
         let body = try JSONBody(write.body, allowed: Set(Self.transitionFields.values.flatMap { $0 }).union(["action", "version"]))
-        let action = try Self.transitionAction(body)
-        let posts = PostResolver(incident: incident, plan: server.catalog.plan(forJurisdiction: incident.jurisdiction), identity: identity, tree: server.catalog.tree)
-        guard identity.may(action, on: incident.access, tree: server.catalog.tree) else {
-            // For a level decision, say whom the plan gives it to.
-            let level = (try? body.int("level")).flatMap { $0 }.map { Int(truncatingIfNeeded: $0) }
-            throw APIError.denied(action, detail: level.flatMap(posts.requirement).map { "；\($0)" } ?? "")
-        }
-        let command = try Self.command(body, posts: posts)
+        let command = try lifecycleCommand(body, incident: incident, identity: identity)
         let version = try Self.version(body)
         return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
             await changed(try await server.incidents.apply(id, command, expectedVersion: version, actor: actor, answer: answer))
@@ -254,6 +247,19 @@ struct IncidentRoutes {
         "recordEvaluation": ["summary"],
         "archive": [],
     ]
+
+    /// Reads a transition body into a move the account may make: the action its role must hold,
+    /// then the plan's posts it must hold for a level. Shared by the API and the incident page.
+    func lifecycleCommand(_ body: JSONBody, incident: Incident, identity: Identity) throws -> LifecycleCommand {
+        let action = try Self.transitionAction(body)
+        let posts = PostResolver(incident: incident, plan: server.catalog.plan(forJurisdiction: incident.jurisdiction), identity: identity, tree: server.catalog.tree)
+        guard identity.may(action, on: incident.access, tree: server.catalog.tree) else {
+            // For a level decision, say whom the plan gives it to.
+            let level = (try? body.int("level")).flatMap { $0 }.map { Int(truncatingIfNeeded: $0) }
+            throw APIError.denied(action, detail: level.flatMap(posts.requirement).map { "；\($0)" } ?? "")
+        }
+        return try Self.command(body, posts: posts)
+    }
 
     /// What each transition needs besides seeing the incident.
     static func transitionAction(_ body: JSONBody) throws -> Action {

@@ -165,6 +165,20 @@ def wait(driver, seconds=5):
     return WebDriverWait(driver, seconds, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
 
+def new_incident(site):
+    """Reports a Kunyu 较大 fire through the API; returns its detail."""
+    status, incident = site.api("POST", "/api/v1/incidents", kunyu_report())
+    check(status == 201, f"report: {status} {incident}")
+    return incident
+
+
+def open_as(driver, site, login, path):
+    """Signs `login` in and opens `path`."""
+    sign_in(driver, site, login)
+    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
+    driver.get(site.base + path)
+
+
 def test_duty_officer_files_a_report_and_sees_grade_and_deadlines(driver, site):
     sign_in(driver, site, "kunyu-duty-officer")
     wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
@@ -223,11 +237,8 @@ def test_a_second_session_sees_a_new_incident_appear_within_two_seconds(driver, 
 
 
 def test_only_the_commander_is_offered_the_level_and_a_forged_start_is_refused(driver, site):
-    status, incident = site.api("POST", "/api/v1/incidents", kunyu_report())
-    check(status == 201, "report")
-    sign_in(driver, site, "kunyu-duty-officer")
-    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
-    driver.get(f"{site.base}/incidents/{incident['id']}")
+    incident = new_incident(site)
+    open_as(driver, site, "kunyu-duty-officer", f"/incidents/{incident['id']}")
     driver.find_element(By.ID, "button-verify").click()
     driver.switch_to.alert.accept()
     wait(driver).until(lambda d: d.find_element(By.ID, "status").text == "已核实")
@@ -250,9 +261,7 @@ def test_only_the_commander_is_offered_the_level_and_a_forged_start_is_refused(d
     check(detail["version"] == 2 and detail["status"] == "verified", f"stored: {detail['version']} {detail['status']}")
     # The commander holds the post (5.3.2) and is offered the plan's level first.
     driver.find_element(By.ID, "logout").click()
-    sign_in(driver, site, "kunyu-commander")
-    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
-    driver.get(f"{site.base}/incidents/{incident['id']}")
+    open_as(driver, site, "kunyu-commander", f"/incidents/{incident['id']}")
     button = driver.find_element(By.ID, "button-startResponse-3")
     check(button.text == "启动三级响应（预案对应级别）", f"button: {button.text}")
     button.click()
@@ -264,11 +273,8 @@ def test_only_the_commander_is_offered_the_level_and_a_forged_start_is_refused(d
 
 
 def test_an_overdue_report_turns_red_when_the_test_clock_passes_its_deadline(driver, site):
-    status, incident = site.api("POST", "/api/v1/incidents", kunyu_report())
-    check(status == 201, "report")
-    sign_in(driver, site, "kunyu-duty-officer")
-    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
-    driver.get(f"{site.base}/incidents/{incident['id']}")
+    incident = new_incident(site)
+    open_as(driver, site, "kunyu-duty-officer", f"/incidents/{incident['id']}")
     wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-connected") == "true")
     first = next(o for o in incident["obligations"] if o["source"] == "条例第九条")
     row = f"obligation-{first['id']}"
@@ -312,15 +318,12 @@ def test_the_desk_works_on_a_phone_screen(driver, site):
 
 
 def test_a_liaison_acknowledges_a_task_and_the_commanders_page_updates_live(driver, site):
-    status, incident = site.api("POST", "/api/v1/incidents", kunyu_report())
-    check(status == 201, "report")
+    incident = new_incident(site)
     status, _ = site.api("POST", f"/api/v1/incidents/{incident['id']}/transitions", {"action": "verify", "version": 1})
     check(status == 200, "verify")
     status, _ = site.api("POST", f"/api/v1/incidents/{incident['id']}/transitions", {"action": "startResponse", "level": 3, "version": 2}, login="kunyu-commander")
     check(status == 200, "start level 3")
-    sign_in(driver, site, "kunyu-commander")
-    wait(driver).until(lambda d: d.find_elements(By.ID, "board"))
-    driver.get(f"{site.base}/incidents/{incident['id']}/command")
+    open_as(driver, site, "kunyu-commander", f"/incidents/{incident['id']}/command")
     groups = driver.find_elements(By.CSS_SELECTOR, "#group-list section")
     check(len(groups) == 9, f"Kunyu 附件2 has 9 groups, the page shows {len(groups)}")
     driver.find_element(By.ID, "task-title").send_keys("封控 3 号罐区周边道路")
@@ -334,9 +337,7 @@ def test_a_liaison_acknowledges_a_task_and_the_commanders_page_updates_live(driv
     # The police liaison, in a browser of their own, acknowledges it.
     other = browser()
     try:
-        sign_in(other, site, "kunyu-member-liaison")
-        wait(other).until(lambda d: d.find_elements(By.ID, "board"))
-        other.get(f"{site.base}/incidents/{incident['id']}/command")
+        open_as(other, site, "kunyu-member-liaison", f"/incidents/{incident['id']}/command")
         check(not other.find_elements(By.ID, "form-create-task"), "a liaison is offered the commander's forms")
         other.find_element(By.ID, f"button-{task_id.removeprefix('task-')}-acknowledge").click()
         wait(other).until(lambda d: "已受领" in d.find_element(By.ID, task_id).text)

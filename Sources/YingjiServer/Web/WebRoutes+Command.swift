@@ -18,17 +18,7 @@ extension WebRoutes {
     }
 
     @Sendable func commandForm(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        var request = request
-        let identity = try context.requireIdentity()
-        let id = try context.parameters.require("id")
-        let form = FormBody(try await request.collectBody(upTo: Server.maxFormBytes))
-        let incident: Incident
-        do {
-            incident = try await server.visibleIncident(id, identity: identity)
-        } catch let error as APIError where error.status == .notFound {
-            return notFound(identity)
-        }
-        do {
+        try await commandPageForm(request, context: context) { incident, form, identity in
             var fields = Self.commandFields(form)
             fields["version"] = .int(Int64(try formVersion(form)))
             // The assignee's name as people know it: the group's, or the registered unit's.
@@ -39,37 +29,25 @@ extension WebRoutes {
                 fields["assignee"] = .object(assignee)
             }
             let body = try JSONBody(.object(fields), allowed: CommandRoutes.allFields, path: "")
-            let routes = CommandRoutes(server: server)
-            let operation = try await routes.prepare(body, incident: incident, identity: identity)
-            let updated = try await server.incidents.command(id, operation, expectedVersion: try formVersion(form), actor: identity.actorName)
-            await server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
-            return Self.redirect("/incidents/\(id)/command")
-        } catch {
-            let api = (error as? APIError) ?? (error as? IncidentError).map(APIError.init)
-            guard let api else { throw error }
-            return try await commandView(try await server.incidents.incident(id), identity: identity, status: api.status, formError: api.message)
+            let operation = try await CommandRoutes(server: server).prepare(body, incident: incident, identity: identity)
+            return try await server.incidents.command(incident.id, operation, expectedVersion: try formVersion(form), actor: identity.actorName)
         }
     }
 
     /// 牵头部门 from the command page: units one per line (or separated by 、), a reason when not the plan's.
     @Sendable func leadForm(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        var request = request
-        let identity = try context.requireIdentity()
-        let id = try context.parameters.require("id")
-        let form = FormBody(try await request.collectBody(upTo: Server.maxFormBytes))
-        do {
-            _ = try await server.authorisedIncident(id, .verify, identity: identity)
+        try await commandPageForm(request, context: context) { incident, form, identity in
+            _ = try await server.authorisedIncident(incident.id, .verify, identity: identity)
             let units = (form["units"] ?? "").split(whereSeparator: { $0.isNewline || $0 == "、" }).map { String($0).trimmingCharacters(in: .whitespaces) }
-            let updated = try await server.incidents.confirmLeadDepartment(id, units: units, reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 },
-                                                                           expectedVersion: try formVersion(form), actor: identity.actorName)
-            await server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
-            return Self.redirect("/incidents/\(id)/command")
-        } catch let error as APIError where error.status == .notFound {
-            return notFound(identity)
-        } catch {
-            let api = (error as? APIError) ?? (error as? IncidentError).map(APIError.init)
-            guard let api else { throw error }
-            return try await commandView(try await server.incidents.incident(id), identity: identity, status: api.status, formError: api.message)
+            return try await server.incidents.confirmLeadDepartment(incident.id, units: units, reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 },
+                                                                    expectedVersion: try formVersion(form), actor: identity.actorName)
+        }
+    }
+
+    private func commandPageForm(_ request: Request, context: YingjiRequestContext,
+                                 _ change: (Incident, FormBody, Identity) async throws -> Incident) async throws -> Response {
+        try await pageForm(request, context: context, back: { "/incidents/\($0)/command" }, change: change) { incident, identity, error, _ in
+            try await commandView(incident, identity: identity, status: error.status, formError: error.message)
         }
     }
 

@@ -64,13 +64,7 @@ extension WebRoutes {
                 }
             }
             let body = try JSONBody(.object(fields), allowed: Set(fields.keys), path: "")
-            let required = try IncidentRoutes.transitionAction(body)
-            let posts = PostResolver(incident: incident, plan: server.catalog.plan(forJurisdiction: incident.jurisdiction), identity: identity, tree: server.catalog.tree)
-            guard identity.may(required, on: incident.access, tree: server.catalog.tree) else {
-                let level = (try? body.int("level")).flatMap { $0 }.map { Int(truncatingIfNeeded: $0) }
-                throw APIError.denied(required, detail: level.flatMap(posts.requirement).map { "；\($0)" } ?? "")
-            }
-            let command = try IncidentRoutes.command(body, posts: posts)
+            let command = try IncidentRoutes(server: server).lifecycleCommand(body, incident: incident, identity: identity)
             return try await server.incidents.apply(incident.id, command, expectedVersion: try formVersion(form), actor: identity.actorName)
         }
     }
@@ -79,6 +73,16 @@ extension WebRoutes {
     /// the incident page; a refusal shows the page again with its reason and status.
     private func incidentForm(_ request: Request, context: YingjiRequestContext, anchor: String,
                               _ change: (Incident, FormBody, Identity) async throws -> Incident) async throws -> Response {
+        try await pageForm(request, context: context, back: { "/incidents/\($0)#\(anchor)" }, change: change) { incident, identity, error, form in
+            try await incidentView(incident, identity: identity, status: error.status, formError: error.message, typed: form)
+        }
+    }
+
+    /// A page form on an incident: the incident the account may see, `change`, an event, and
+    /// `back` on success; a refusal is `refused` with the incident as it now stands.
+    func pageForm(_ request: Request, context: YingjiRequestContext, back: (String) -> String,
+                  change: (Incident, FormBody, Identity) async throws -> Incident,
+                  refused: (Incident, Identity, APIError, FormBody) async throws -> Response) async throws -> Response {
         var request = request
         let identity = try context.requireIdentity()
         let id = try context.parameters.require("id")
@@ -92,14 +96,13 @@ extension WebRoutes {
         do {
             let updated = try await change(incident, form, identity)
             await server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
-            return Self.redirect("/incidents/\(id)#\(anchor)")
+            return Self.redirect(back(id))
         } catch {
             // The page again with the reason and with what was typed (at the incident's current
             // version, so after checking it the form can simply be sent again).
             let api = (error as? APIError) ?? (error as? IncidentError).map(APIError.init)
             guard let api else { throw error }
-            return try await incidentView(try await server.incidents.incident(id), identity: identity, status: api.status, formError: api.message,
-                                          typed: form)
+            return try await refused(try await server.incidents.incident(id), identity, api, form)
         }
     }
 
