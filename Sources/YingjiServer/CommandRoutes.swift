@@ -31,6 +31,7 @@ struct CommandRoutes {
         "checkIn": ["team", "leader", "contact", "headcount", "equipment", "arrivedAt"],
         "assignForce": ["forceID", "groupID", "taskID"],
         "checkOut": ["forceID"],
+        "appointDeputies": ["deputies"],
     ]
 
     static let allFields = Set(operationFields.values.flatMap { $0 }).union(["op", "version"])
@@ -141,6 +142,7 @@ struct CommandRoutes {
             return .checkIn(team: try body.requiredString("team"), leader: try body.requiredString("leader"), contact: try body.requiredString("contact"),
                             headcount: Int(clamping: headcount), equipment: try body.string("equipment") ?? "", arrivedAt: try body.time("arrivedAt"))
         case "assignForce": return .assignForce(id: try body.requiredString("forceID"), groupID: try body.string("groupID"), taskID: try body.string("taskID"))
+        case "appointDeputies": return .appointDeputies(try body.stringArray("deputies"))
         default: return .checkOut(id: try body.requiredString("forceID"))
         }
     }

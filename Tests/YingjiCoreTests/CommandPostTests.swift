@@ -42,8 +42,10 @@ import Testing
     @Test func startingBachuLevel4SetsUpItsTenGroupsAndTheFireBrigadeLeads() throws {
         let (incident, _, _) = try responding("bachu", level: 4, decidedBy: "commander", signedBy: "commander")
         let post = try #require(incident.commandPost)
-        #expect(post.groups.count == 10)
-        #expect(post.groups.map(\.name).prefix(3) == ["综合协调组", "事故救援组", "交通管制组"])
+        #expect(post.groups.map(\.name) == ["综合协调组", "事故救援组", "交通管制组", "医疗救护组", "环境监测组", "安全保卫组", "应急保障组",
+                                             "新闻宣传组", "善后处置组", "专家咨询组"])
+        // The seed text of Bachu 2.1.5 names no leads (its 附件 are not in the seeds): none is invented.
+        #expect(post.groups.allSatisfy { $0.lead == nil })
         // 2.1.6(1): fires are led by the county fire brigade, suggested at report time.
         #expect(incident.leadDepartment?.suggestions.map(\.units) == [["巴楚县消防救援大队"]])
         #expect(incident.leadDepartment?.suggestions.first?.source == "2.1.6(1)")
@@ -168,7 +170,27 @@ import Testing
         #expect(incident.leadDepartment?.reason == "火灾发生在危化品仓库")
     }
 
-    @Test func nothingChangesInTheHQBeforeAResponseOrAfterTheArchive() throws {
+    @Test func onceOnSiteWorkHasEndedTheHQIsARecordAndNothingEscalates() throws {
+        var (incident, _, plan) = try responding("kunyu", level: 3, decidedBy: "commander", signedBy: "commander")
+        _ = try incident.applyCommand(.createTask(title: "清点人员", groupID: nil, assignee: .init(kind: .person, id: "张三", name: "张三"),
+                                                  dueAt: nil, acknowledgeWithinMinutes: nil), actor: "总指挥", now: Fixture.at(10), ids: ids)
+        for condition in plan.termination.conditions {
+            _ = try incident.apply(.confirmCondition(id: condition.id), plan: plan, actor: "现场指挥部", now: Fixture.at(12), ids: ids)
+        }
+        _ = try incident.apply(.endOnSiteWork, plan: plan, actor: "现场指挥部", now: Fixture.at(15), ids: ids)
+        #expect(incident.escalateTasks(now: Fixture.at(90)).isEmpty)
+        #expect(incident.earliestPendingDue == incident.obligations.filter { $0.status == .pending }.compactMap(\.dueAt).min())
+        #expect(throws: IncidentError.self) { try incident.applyCommand(.appointDeputies(["甲"]), actor: "总指挥", now: Fixture.at(91), ids: ids) }
+    }
+
+    @Test func deputiesAreAppointedOnTheRecord() throws {
+        var (incident, _, _) = try responding("kunyu", level: 3, decidedBy: "commander", signedBy: "commander")
+        let events = try incident.applyCommand(.appointDeputies(["师市应急管理局局长", " "]), actor: "总指挥", now: Fixture.at(9), ids: ids)
+        #expect(incident.commandPost?.deputies == ["师市应急管理局局长"])
+        #expect(events.first?.payload == ["deputies": ["师市应急管理局局长"]])
+    }
+
+    @Test func nothingChangesInTheHQBeforeAResponse() throws {
         var (incident, _, _) = try Fixture.openKunyu([.deaths: 3])
         #expect(throws: IncidentError.self) { try incident.applyCommand(.addGroup(name: "x", lead: nil, members: [], duties: []), actor: "甲", now: Fixture.at(1), ids: ids) }
         #expect(incident.commandPost == nil)

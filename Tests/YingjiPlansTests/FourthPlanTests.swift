@@ -26,6 +26,15 @@ import YingjiPlans
         #expect(plan.grade(directLoss: 5_000_000) == nil)
     }
 
+    @Test func itsOnSiteHQGivesTasksItsOwnAcknowledgementTime() throws {
+        #expect(plan.command.onSite.acknowledgeWithinMinutes == 5)
+        let post = CommandPost.establish(plan: plan, at: Date(timeIntervalSince1970: 0), leadDepartment: nil)
+        #expect(post.acknowledgeWithinMinutes == 5)
+        #expect(post.groups.map(\.name) == ["抢险救援组"])
+        // The seed plans set none: the default 10 minutes.
+        #expect(try TestPlans.load("kunyu").command.onSite.acknowledgeWithinMinutes == nil)
+    }
+
     @Test func defaultLevelAndPrecondition() throws {
         #expect(plan.response.defaultLevel(for: Grade(2)!) == ResponseLevel(1))
         let result = plan.classify(AccidentFigures([.deaths: 3]), category: nil, knownAt: TestPlans.knownAt)

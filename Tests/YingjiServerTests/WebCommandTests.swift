@@ -26,11 +26,13 @@ import YingjiServer
             let csrf = try Page.csrf(in: page)
             var response = try await Page.post(client, "/incidents/\(id)/command", cookie: commander,
                                                [("_csrf", csrf), ("version", "3"), ("op", "createTask"), ("title", "封控周边道路"),
-                                                ("assignee", "unit:kunyu-police"), ("acknowledgeWithinMinutes", "10")])
+                                                ("assignee", "unit:kunyu-police"), ("acknowledgeWithinMinutes", "10"), ("dueAt", "2026-03-01T03:00")])
             #expect(response.status == .seeOther)
             page = try await Page.page(client, "/incidents/\(id)/command", cookie: commander).html
-            #expect(page.contains("<strong>封控周边道路</strong> <span class=\"state\">待受领</span> · 第十四师昆玉市公安局"))
+            // An ad hoc task has no plan clause (not the HQ's, not a group's).
+            #expect(page.contains("<strong>封控周边道路</strong> <span class=\"state\">待受领</span> · 第十四师昆玉市公安局\n"))
             #expect(page.contains(#"data-due="2026-03-01T02:20:00+08:00""#))
+            #expect(page.contains(#"完成时限 2026-03-01 03:00 <span class="countdown" data-due="2026-03-01T03:00:00+08:00"></span>"#))
             // The police liaison sees the incident now, may acknowledge its own task and nothing else.
             let (liaison, _) = try await Page.signIn(client, "kunyu-member-liaison")
             page = try await Page.page(client, "/incidents/\(id)/command", cookie: liaison).html
@@ -45,18 +47,22 @@ import YingjiServer
             response = try await Page.post(client, "/incidents/\(id)/command", cookie: liaison,
                                            [("_csrf", liaisonCSRF), ("version", "4"), ("op", "acknowledgeTask"), ("taskID", String(task))])
             #expect(response.status == .seeOther)
+            response = try await Page.post(client, "/incidents/\(id)/command", cookie: liaison,
+                                           [("_csrf", liaisonCSRF), ("version", "5"), ("op", "noteTask"), ("taskID", String(task)), ("text", "已设卡 3 处")])
+            #expect(response.status == .seeOther)
             page = try await Page.page(client, "/incidents/\(id)/command", cookie: commander).html
             #expect(page.contains("<strong>封控周边道路</strong> <span class=\"state\">已受领</span>"))
+            #expect(page.contains("：已设卡 3 处</small>"))
             // The rescue group's plan duties as its checklist; a team checks in.
             response = try await Page.post(client, "/incidents/\(id)/command", cookie: commander,
-                                           [("_csrf", csrf), ("version", "5"), ("op", "createTasksFromDuties"), ("groupID", "rescue")])
+                                           [("_csrf", csrf), ("version", "6"), ("op", "createTasksFromDuties"), ("groupID", "rescue")])
             #expect(response.status == .seeOther)
             response = try await Page.post(client, "/incidents/\(id)/command", cookie: commander,
-                                           [("_csrf", csrf), ("version", "6"), ("op", "checkIn"), ("team", "南园二街消防救援站"), ("leader", "李队长"),
+                                           [("_csrf", csrf), ("version", "7"), ("op", "checkIn"), ("team", "南园二街消防救援站"), ("leader", "李队长"),
                                             ("contact", "13900000000"), ("headcount", "24"), ("equipment", "水罐车 3 台")])
             #expect(response.status == .seeOther)
             response = try await Page.post(client, "/incidents/\(id)/command", cookie: commander,
-                                           [("_csrf", csrf), ("version", "7"), ("op", "attachTeam"), ("kind", "现场工作指导组"), ("name", "兵团应急管理局工作组"),
+                                           [("_csrf", csrf), ("version", "8"), ("op", "attachTeam"), ("kind", "现场工作指导组"), ("name", "兵团应急管理局工作组"),
                                             ("leader", "王处长")])
             #expect(response.status == .seeOther)
             page = try await Page.page(client, "/incidents/\(id)/command", cookie: commander).html

@@ -13,6 +13,8 @@ public struct CommandPost: Sendable, Codable, Equatable {
     public var groups: [GroupInstance]
     public var tasks: [CommandTask]
     public var forces: [ForceCheckIn]
+    /// How long an assignee has to acknowledge a task unless the task says otherwise (the plan's, or the default).
+    public var acknowledgeWithinMinutes: Int
     /// 现场工作指导组, 专家组 and other teams sent to the scene, as recorded.
     public var attachedTeams: [AttachedTeam]
     /// 移交指挥权, oldest first.
@@ -97,7 +99,8 @@ extension CommandPost {
                           duties: group.duties, source: group.source.clause, status: .active, mergedInto: nil, reason: nil)
         }
         return CommandPost(commander: commanderTitle, deputies: [], establishedAt: now, source: onSite.source.clause,
-                           groups: groups, tasks: [], forces: [], attachedTeams: [], handovers: [])
+                           groups: groups, tasks: [], forces: [], acknowledgeWithinMinutes: onSite.acknowledgeWithinMinutes ?? defaultAcknowledgeMinutes,
+                           attachedTeams: [], handovers: [])
     }
 
     /// Plans write "事故类别行业主管部门" (the department in charge of the category) where the lead

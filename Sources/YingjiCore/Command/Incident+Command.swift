@@ -22,6 +22,8 @@ public enum CommandOperation: Sendable, Equatable {
     case assignForce(id: String, groupID: String?, taskID: String?)
     /// A team leaves the scene.
     case checkOut(id: String)
+    /// 副总指挥: who deputises for the commander on site.
+    case appointDeputies([String])
 }
 
 extension Incident {
@@ -32,7 +34,7 @@ extension Incident {
         guard var post = commandPost else {
             throw IncidentError(.conflict, "command.no_post", "尚未成立现场指挥部（启动响应后按预案成立）")
         }
-        guard status == .responding || status == .suspended else {
+        guard commandPostIsWorking else {
             throw IncidentError(.conflict, "command.closed", "事故处于「\(status.chineseName)」，现场指挥部已不再受理变更")
         }
         let events = try post.apply(operation, actor: actor, now: now, ids: ids)
@@ -47,10 +49,14 @@ extension Incident {
         return events
     }
 
+    /// The on-site HQ takes changes and escalates tasks while the response is on (or rescue is
+    /// suspended); once on-site work has ended it is a record.
+    public var commandPostIsWorking: Bool { commandPost != nil && (status == .responding || status == .suspended) }
+
     /// Escalates every task not acknowledged in time, one step at a time (group lead, then
     /// commander); returns what to put on the timeline.
     public mutating func escalateTasks(now: Date) -> [TimelineEvent] {
-        guard status != .archived, var post = commandPost else { return [] }
+        guard commandPostIsWorking, var post = commandPost else { return [] }
         let events = post.escalate(now: now)
         if !events.isEmpty {
             commandPost = post
@@ -83,6 +89,7 @@ extension CommandPost {
             groups[source].mergedInto = groups[into].id
             groups[source].reason = reason
             for index in tasks.indices where tasks[index].groupID == id { tasks[index].groupID = groups[into].id }
+            for index in forces.indices where forces[index].groupID == id { forces[index].groupID = groups[into].id }
             return [TimelineEvent("command.group_merged", ["groupID": .string(id), "into": .string(groups[into].id), "reason": .string(reason)])]
         case .standDownGroup(let id, let reason):
             try Self.require(reason, field: "reason", "撤销工作组须写明原因")
@@ -99,7 +106,7 @@ extension CommandPost {
             try Self.require(title, field: "title", "须填写任务内容")
             if let groupID { _ = try activeGroupIndex(groupID, field: "groupID") }
             if assignee.kind == .group { _ = try activeGroupIndex(assignee.id, field: "assignee") }
-            let window = minutes ?? Self.defaultAcknowledgeMinutes
+            let window = minutes ?? acknowledgeWithinMinutes
             guard (1...1440).contains(window) else {
                 throw IncidentError(.invalid, "task.acknowledge_window", "受领时限须为 1–1440 分钟", field: "acknowledgeWithinMinutes")
             }
@@ -113,7 +120,7 @@ extension CommandPost {
             let existing = Set(tasks.filter { $0.groupID == groupID }.map(\.title))
             let fresh = group.duties.filter { !existing.contains($0) }.map { duty in
                 CommandTask(id: ids.next("task"), title: duty, groupID: groupID, assignee: .init(kind: .group, id: groupID, name: group.name),
-                            status: .assigned, source: group.source, dueAt: nil, acknowledgeWithinMinutes: Self.defaultAcknowledgeMinutes,
+                            status: .assigned, source: group.source, dueAt: nil, acknowledgeWithinMinutes: acknowledgeWithinMinutes,
                             createdAt: now, createdBy: actor, acknowledgedAt: nil, acknowledgedBy: nil, blockedReason: nil, escalations: [], notes: [])
             }
             guard !fresh.isEmpty else {
@@ -153,6 +160,10 @@ extension CommandPost {
             forces[index].groupID = groupID ?? taskID.flatMap { task($0)?.groupID } ?? forces[index].groupID
             forces[index].taskID = taskID
             return [TimelineEvent("force.assigned", ["forceID": .string(id), "groupID": .optional(forces[index].groupID), "taskID": .optional(taskID)])]
+        case .appointDeputies(let names):
+            let named = names.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            deputies = named
+            return [TimelineEvent("command.deputies_appointed", ["deputies": .array(named.map(JSONValue.string))])]
         case .checkOut(let id):
             guard let index = forces.firstIndex(where: { $0.id == id && $0.leftAt == nil }) else {
                 throw IncidentError(.invalid, "force.unknown", "现场没有报到记录「\(id)」", field: "forceID")

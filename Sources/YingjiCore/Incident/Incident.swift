@@ -43,9 +43,10 @@ public struct Incident: Sendable, Codable, Equatable {
             .compactMap(\.dueAt).min()
     }
 
-    /// The earliest due time of a still-pending obligation: when the overdue sweep must look next.
+    /// The earliest due time of a still-pending obligation or task escalation: when the sweep must look next.
     public var earliestPendingDue: Date? {
-        (obligations.filter { $0.status == .pending }.compactMap(\.dueAt) + [commandPost?.nextEscalation].compactMap { $0 }).min()
+        let escalation = commandPostIsWorking ? commandPost?.nextEscalation : nil
+        return (obligations.filter { $0.status == .pending }.compactMap(\.dueAt) + [escalation].compactMap { $0 }).min()
     }
 
     public var overdueCount: Int { obligations.filter { $0.status == .overdue }.count }

@@ -56,6 +56,8 @@ public struct OnSiteCommand: Sendable, Encodable {
     public let formedWhen: String?
     /// Response levels at which the plan forms the on-site HQ; empty means "as needed".
     public let formedAtLevels: [ResponseLevel]
+    /// How long an assignee has to acknowledge a task; nil: `CommandPost.defaultAcknowledgeMinutes`.
+    public let acknowledgeWithinMinutes: Int?
     public let commander: String?
     public let groups: [WorkingGroup]
     /// 现场工作指导组 sent by the HQ.

@@ -52,6 +52,12 @@ extension ReadContext {
         }
     }
 
+    private func acknowledgeWindow(_ onSite: NodeReader) throws -> Int? {
+        guard let minutes = try onSite.optionalInt("acknowledgeWithinMinutes") else { return nil }
+        guard (1...1440).contains(minutes) else { throw onSite.error("acknowledgeWithinMinutes", "受领时限须为 1–1440 分钟") }
+        return minutes
+    }
+
     func command(_ reader: NodeReader) throws -> CommandOrganisation {
         guard let onSite = try reader.optionalMap("onSite") else { throw reader.error("onSite", "缺少现场指挥部") }
         let onSiteSource = try requiredSource(onSite)
@@ -72,6 +78,7 @@ extension ReadContext {
             onSite: OnSiteCommand(
                 formedWhen: try onSite.text("formedWhen"),
                 formedAtLevels: try responseLevels(onSite, "formedAtLevels"),
+                acknowledgeWithinMinutes: try acknowledgeWindow(onSite),
                 commander: try onSite.text("commander"),
                 groups: try onSite.list("groups") { item in
                     WorkingGroup(

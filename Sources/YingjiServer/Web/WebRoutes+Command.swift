@@ -108,23 +108,36 @@ extension WebRoutes {
                 "moves": mine ? task.allowedMoves.map { ["op": "\($0)Task", "label": pages.text("task.\($0)"), "needsReason": $0 == "block", "key": "\(task.id)-\($0)", "taskID": task.id] } : [],
                 "mayNote": mine && task.status != .done,
             ]
-            if task.status == .assigned { row["acknowledgeISO"] = Timestamp.format(task.acknowledgeBy) }
-            if let reason = task.blockedReason { row["blocked"] = reason }
-            if let source = task.source { row["source"] = source }
+            // Every key the task template reads is set on every row, so none is looked up in an
+            // enclosing section (a group's clause would otherwise show as the task's).
+            row["awaitingAck"] = task.status == .assigned
+            row["acknowledgeISO"] = Timestamp.format(task.acknowledgeBy)
+            row["isBlocked"] = task.blockedReason != nil
+            row["blocked"] = task.blockedReason ?? "-"
+            row["hasDue"] = task.dueAt != nil && task.status != .done
+            row["due"] = task.dueAt.map(Self.display) ?? "-"
+            row["dueISO"] = task.dueAt.map(Timestamp.format) ?? "-"
+            row["hasSource"] = task.source != nil
+            row["taskSource"] = task.source ?? "-"
             return row
         }
         let now = server.clock.now()
-        values["post"] = WebPages.present(["commander": post.commander, "established": Self.display(post.establishedAt), "source": post.source])
+        values["hasPost"] = true
+        values["ackMinutes"] = post.acknowledgeWithinMinutes
+        values["postCommander"] = post.commander
+        values["postEstablished"] = Self.display(post.establishedAt)
+        values["postSource"] = post.source
         values["teams"] = post.attachedTeams.map { WebPages.present(["kind": $0.kind, "name": $0.name, "leader": $0.leader ?? "", "arrived": Self.display($0.arrivedAt)]) }
         values["handovers"] = post.handovers.map { ["from": $0.from, "to": $0.to, "by": $0.handedOverBy, "receivedBy": $0.receivedBy, "at": Self.display($0.at)] }
         values["groups"] = post.groups.map { group -> [String: Any] in
-            WebPages.present([
+            [
                 "id": group.id, "name": group.name, "lead": group.lead ?? pages.text("leadNotGiven"), "members": group.members.joined(separator: "、"),
-                "source": group.source ?? "", "status": group.status.chineseName, "active": group.status == .active, "reason": group.reason ?? "",
+                "hasMembers": !group.members.isEmpty, "hasSource": group.source != nil, "groupSource": group.source ?? "-",
+                "status": group.status.chineseName, "active": group.status == .active, "reason": group.reason ?? "-", "hasReason": group.reason != nil,
                 "tasks": post.tasks.filter { $0.groupID == group.id }.map(taskRow),
                 "mayGiveDuties": mayCommand && group.status == .active && !group.duties.isEmpty
                     && !group.duties.allSatisfy { duty in post.tasks.contains { $0.groupID == group.id && $0.title == duty } },
-            ])
+            ]
         }
         values["looseTasks"] = post.tasks.filter { $0.groupID == nil }.map(taskRow)
         values["hasLooseTasks"] = post.tasks.contains { $0.groupID == nil }
@@ -134,7 +147,7 @@ extension WebRoutes {
                 "equipment": force.equipment, "arrived": Self.display(force.arrivedAt), "arrivedISO": Timestamp.format(force.arrivedAt),
                 "onScene": Self.duration(now.timeIntervalSince(force.arrivedAt), pages: pages),
                 "group": force.groupID.flatMap { post.group($0)?.name } ?? pages.text("unassigned"),
-                "task": force.taskID.flatMap { post.task($0)?.title } ?? "",
+                "task": force.taskID.flatMap { post.task($0)?.title } ?? "-", "hasTask": force.taskID != nil,
             ])
         }
         values["onScene"] = post.forces.filter { $0.leftAt == nil }.reduce(0) { $0 + $1.headcount }

@@ -106,7 +106,7 @@
         return data.id === incident || data.incidentID === incident;
       } catch (e) { return false; }
     }
-    ["incident.created", "incident.changed", "obligation.overdue", "obligation.due_soon"].forEach(function (name) {
+    ["incident.created", "incident.changed", "obligation.overdue", "obligation.due_soon", "task.escalated"].forEach(function (name) {
       source.addEventListener(name, function (event) { if (concerns(event)) { refresh(); } });
     });
     source.addEventListener("reset", refresh);
