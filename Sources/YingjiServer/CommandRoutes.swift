@@ -48,9 +48,13 @@ struct CommandRoutes {
         }
         try authorise(name, body: body, incident: incident, identity: identity)
         let operation = try Self.operation(name, body)
-        if case .createTask(_, _, let assignee, _, _) = operation, assignee.kind == .unit,
-           try await !server.store.accounts.organisations().contains(where: { $0.id == assignee.id }) {
-            throw APIError(.unprocessableContent, "task.unknown_unit", "没有登记单位「\(assignee.id)」（单位须先用 yingji org add 登记）", field: "assignee.id")
+        if case .createTask(_, _, let assignee, _, _) = operation, assignee.kind == .unit {
+            // A unit of this incident's jurisdictions (above or below it), so its liaison can act on the task.
+            let tree = server.catalog.tree
+            guard let unit = try await server.store.accounts.organisations().first(where: { $0.id == assignee.id }),
+                  tree.isWithin(incident.jurisdiction, unit.jurisdictionID) || tree.isWithin(unit.jurisdictionID, incident.jurisdiction) else {
+                throw APIError(.unprocessableContent, "task.unknown_unit", "本事故所在辖区没有登记单位「\(assignee.id)」（单位须先用 yingji org add 登记）", field: "assignee.id")
+            }
         }
         return operation
     }
@@ -79,7 +83,8 @@ struct CommandRoutes {
 
     @Sendable func confirmLead(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        let incident = try await server.authorisedIncident(try context.parameters.require("id"), .verify, identity: identity)
+        let seen = try await server.visibleIncident(try context.parameters.require("id"), identity: identity)
+        let incident = try await server.authorisedIncident(seen.id, Self.leadAction(seen), identity: identity)
         let write = try await IdempotentWrite(request, context: context)
         let body = try JSONBody(write.body, allowed: ["units", "reason", "version"])
         let units = try body.stringArray("units")
@@ -92,6 +97,10 @@ struct CommandRoutes {
             return updated
         }
     }
+
+    /// The duty desk confirms the lead department at report time (`incident.verify`); once the
+    /// on-site HQ is set up, a change moves its group leads, which is the commanders' (`incident.command`).
+    static func leadAction(_ incident: Incident) -> Action { incident.commandPost == nil ? .verify : .command }
 
     /// `incident.command` may do everything; `task.act` only the task moves, on tasks assigned
     /// to a unit the account is the liaison of. Anyone else: 403.
@@ -155,7 +164,7 @@ struct CommandRoutes {
                 guard case .object(var row) = IncidentView.encoded(task) else { return .null }
                 row["statusName"] = .string(task.status.chineseName)
                 row["acknowledgeBy"] = .time(task.acknowledgeBy)
-                row["nextEscalationAt"] = .time(task.nextEscalationAt)
+                row["nextEscalationAt"] = .time(incident.commandPostIsWorking ? task.nextEscalationAt : nil)
                 row["allowedMoves"] = .array(task.allowedMoves.map(JSONValue.string))
                 return .object(row)
             })

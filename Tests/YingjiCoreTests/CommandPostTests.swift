@@ -54,15 +54,21 @@ import Testing
     @Test func lhasaFormsItsTwelveGroupsAtLevel3ButNotAtLevel4() throws {
         let (incident, _, plan) = try responding("lhasa", level: 3, decidedBy: "hq", signedBy: "commander")
         let post = try #require(incident.commandPost)
-        #expect(post.groups.count == 12)
-        #expect(post.groups.map(\.name) == plan.command.onSite.groups.map(\.name))
-        for (instance, planned) in zip(post.groups, plan.command.onSite.groups) {
-            #expect(instance.lead == planned.lead, "\(planned.name)")
-        }
+        #expect(post.groups.map(\.name) == ["综合协调组", "专业处置组", "警戒疏散组", "交通管制组", "综合保障组", "医疗救护组", "环境保护组",
+                                             "通信保障组", "综合信息组", "新闻发布组", "现场专家组", "事故调查组"])
+        #expect(post.groups.map(\.lead) == ["市应急管理局", "市消防救援支队", "市公安局", "市公安局", "事发地县（区）政府", "市卫生健康委员会",
+                                             "市生态环境局", "市经济信息化局", "市应急管理局", "市委宣传部", "市应急管理局", "市应急管理局"])
         // 2.4: the on-site HQ is formed for levels 1–3 only.
         let authority = try #require(plan.response.authority(for: ResponseLevel(4)!))
-        let (lesser, _, _) = try responding("lhasa", level: 4, decidedBy: authority.decides[0], signedBy: authority.signs[0])
+        var (lesser, _, _) = try responding("lhasa", level: 4, decidedBy: authority.decides[0], signedBy: authority.signs[0])
         #expect(lesser.commandPost == nil)
+        // Handed over, then raised to level 3: the HQ set up then is under the higher HQ.
+        _ = try lesser.apply(.handOverCommand(to: "市生产安全事故应急指挥部", handedOverBy: "县（区）指挥长", receivedBy: "市指挥长"),
+                             plan: plan, actor: "指挥长", now: Fixture.at(20), ids: ids)
+        let three = try #require(plan.response.authority(for: ResponseLevel(3)!))
+        _ = try lesser.apply(.changeLevel(level: 3, reason: "伤亡扩大", signedBy: three.signs[0]), plan: plan, actor: "指挥长", now: Fixture.at(30), ids: ids)
+        #expect(lesser.commandPost?.commander == "市生产安全事故应急指挥部")
+        #expect(lesser.commandPost?.groups.count == 12)
     }
 
     @Test func anUnacknowledgedTaskEscalatesToTheGroupLeadThenTheCommanderAtTheMinute() throws {
@@ -71,10 +77,12 @@ import Testing
                                                   assignee: .init(kind: .group, id: "rescue", name: "抢险救援组"), dueAt: nil, acknowledgeWithinMinutes: nil),
                                       actor: "总指挥", now: Fixture.at(10), ids: ids)
         let task = try #require(incident.commandPost?.tasks.first)
-        // Default 10 minutes: due at minute 20; the sweep asks again then.
+        // Default 10 minutes: due at minute 20; the sweep asks again then (the obligations due
+        // earlier are overdue by now, so the task's escalation is the earliest thing pending).
         #expect(task.acknowledgeBy == Fixture.at(20))
         #expect(incident.commandPost?.nextEscalation == Fixture.at(20))
-        #expect(incident.earliestPendingDue == ([Fixture.at(20)] + incident.obligations.filter { $0.status == .pending }.compactMap(\.dueAt)).min())
+        _ = incident.markOverdue(now: Fixture.at(11))
+        #expect(incident.earliestPendingDue == Fixture.at(20))
         #expect(incident.escalateTasks(now: Fixture.at(19)).isEmpty)
         let first = incident.escalateTasks(now: Fixture.at(20))
         #expect(first.map(\.kind) == ["task.escalated"])
@@ -129,9 +137,20 @@ import Testing
     @Test func groupsMergeAndStandDownWithReasonsAndForcesCheckIn() throws {
         var (incident, _, _) = try responding("kunyu", level: 3, decidedBy: "commander", signedBy: "commander")
         #expect(throws: IncidentError.self) { try incident.applyCommand(.mergeGroup(id: "publicity", into: "coordination", reason: ""), actor: "总指挥", now: Fixture.at(10), ids: ids) }
+        _ = try incident.applyCommand(.createTasksFromDuties(groupID: "publicity"), actor: "总指挥", now: Fixture.at(9), ids: ids)
+        _ = try incident.applyCommand(.checkIn(team: "融媒体中心", leader: "赵", contact: "138", headcount: 3, equipment: "", arrivedAt: nil),
+                                      actor: "总指挥", now: Fixture.at(9), ids: ids)
+        let reporters = try #require(incident.commandPost?.forces.first?.id)
+        _ = try incident.applyCommand(.assignForce(id: reporters, groupID: "publicity", taskID: nil), actor: "总指挥", now: Fixture.at(9), ids: ids)
+        // 宣传信息组 still has open tasks: it cannot be stood down, only merged.
+        #expect(throws: IncidentError.self) { try incident.applyCommand(.standDownGroup(id: "publicity", reason: "并入"), actor: "总指挥", now: Fixture.at(10), ids: ids) }
         _ = try incident.applyCommand(.mergeGroup(id: "publicity", into: "coordination", reason: "信息发布由综合协调组统一审核"), actor: "总指挥", now: Fixture.at(10), ids: ids)
         #expect(incident.commandPost?.group("publicity")?.status == .merged)
         #expect(incident.commandPost?.group("publicity")?.mergedInto == "coordination")
+        // Its tasks and forces go with it, assigned to the group they are in now.
+        let moved = try #require(incident.commandPost?.tasks.filter { $0.source == "附件2" })
+        #expect(!moved.isEmpty && moved.allSatisfy { $0.groupID == "coordination" && $0.assignee == .init(kind: .group, id: "coordination", name: "综合协调组") })
+        #expect(incident.commandPost?.forces.first?.groupID == "coordination")
         _ = try incident.applyCommand(.standDownGroup(id: "environment", reason: "监测无异常"), actor: "总指挥", now: Fixture.at(11), ids: ids)
         #expect(throws: IncidentError.self) {
             try incident.applyCommand(.createTask(title: "x", groupID: "environment", assignee: .init(kind: .group, id: "environment", name: "环境监测组"),
@@ -140,15 +159,15 @@ import Testing
         let checkIn = try incident.applyCommand(.checkIn(team: "南园二街消防救援站", leader: "李队长", contact: "13900000000", headcount: 24,
                                                          equipment: "水罐车 3 台", arrivedAt: Fixture.at(8)), actor: "综合协调组", now: Fixture.at(12), ids: ids)
         #expect(checkIn.map(\.kind) == ["force.checked_in"])
-        let force = try #require(incident.commandPost?.forces.first)
+        let force = try #require(incident.commandPost?.forces.last)
         #expect(force.arrivedAt == Fixture.at(8) && force.headcount == 24)
         _ = try incident.applyCommand(.assignForce(id: force.id, groupID: "rescue", taskID: nil), actor: "综合协调组", now: Fixture.at(13), ids: ids)
-        #expect(incident.commandPost?.forces.first?.groupID == "rescue")
+        #expect(incident.commandPost?.forces.last?.groupID == "rescue")
         #expect(throws: IncidentError.self) {
             try incident.applyCommand(.checkIn(team: "x", leader: "y", contact: "z", headcount: 0, equipment: "", arrivedAt: nil), actor: "甲", now: Fixture.at(14), ids: ids)
         }
         _ = try incident.applyCommand(.checkOut(id: force.id), actor: "综合协调组", now: Fixture.at(200), ids: ids)
-        #expect(incident.commandPost?.forces.first?.leftAt == Fixture.at(200))
+        #expect(incident.commandPost?.forces.last?.leftAt == Fixture.at(200))
     }
 
     @Test func handingOverCommandMovesTheHQUnderTheNewCommander() throws {
@@ -178,9 +197,26 @@ import Testing
             _ = try incident.apply(.confirmCondition(id: condition.id), plan: plan, actor: "现场指挥部", now: Fixture.at(12), ids: ids)
         }
         _ = try incident.apply(.endOnSiteWork, plan: plan, actor: "现场指挥部", now: Fixture.at(15), ids: ids)
+        _ = incident.markOverdue(now: Fixture.at(16))
         #expect(incident.escalateTasks(now: Fixture.at(90)).isEmpty)
+        // The task's escalation (minute 20) no longer counts; the next pending obligation does.
+        #expect(incident.earliestPendingDue != nil && incident.earliestPendingDue != Fixture.at(20))
         #expect(incident.earliestPendingDue == incident.obligations.filter { $0.status == .pending }.compactMap(\.dueAt).min())
         #expect(throws: IncidentError.self) { try incident.applyCommand(.appointDeputies(["甲"]), actor: "总指挥", now: Fixture.at(91), ids: ids) }
+    }
+
+    @Test func aLeadTheCategoryDecidesIsTheConfirmedDepartmentAndNeverAnEscalationTarget() throws {
+        var (incident, _, _) = try responding("kunyu", level: 3, decidedBy: "commander", signedBy: "commander")
+        _ = try incident.applyCommand(.createTask(title: "汇总各组情况", groupID: "coordination", assignee: .init(kind: .group, id: "coordination", name: "综合协调组"),
+                                                  dueAt: nil, acknowledgeWithinMinutes: 5), actor: "总指挥", now: Fixture.at(10), ids: ids)
+        // 综合协调组 is led by "事故类别行业主管部门", not yet resolved: the escalation goes to the commander.
+        _ = incident.escalateTasks(now: Fixture.at(15))
+        #expect(incident.commandPost?.tasks.first?.escalations == [CommandTask.Escalation(level: 2, to: "现场指挥部总指挥", at: Fixture.at(15))])
+        // Kunyu names no department for fires: the duty desk names one, with a reason, and the group is led by it.
+        _ = try incident.confirmLeadDepartment(units: ["师市应急管理局"], reason: "化工企业火灾，由应急管理局牵头", actor: "值班员", now: Fixture.at(16))
+        #expect(incident.commandPost?.group("coordination")?.lead == "师市应急管理局")
+        #expect(incident.commandPost?.group("rescue")?.lead == "师市应急管理局")
+        #expect(incident.commandPost?.group("publicity")?.lead == "师市党委宣传部")
     }
 
     @Test func deputiesAreAppointedOnTheRecord() throws {

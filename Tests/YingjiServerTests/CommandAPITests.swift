@@ -53,28 +53,44 @@ import YingjiServer
             response = try await command(client, id, ["op": "acknowledgeTask", "taskID": rescueTask, "version": 5], as: "kunyu-member-liaison")
             #expect(response.status == .forbidden)
             #expect(try errorField(response).code == "task.not_own_unit")
-            response = try await command(client, id, ["op": "acknowledgeTask", "taskID": taskID, "version": 5], as: "kunyu-member-liaison")
+            // … nor on another unit's.
+            response = try await command(client, id, ["op": "createTask", "title": "关停 2 号装置", "version": 5,
+                                                      "assignee": ["kind": "unit", "id": "kunyu-chem", "name": "昆玉市某化工有限公司"]])
             #expect(response.status == .ok)
-            // An illegal move is 409 and changes nothing; a stale version is 409 too.
+            let chemTask = try #require(((try object(response)["commandPost"] as? [String: Any])?["tasks"] as? [[String: Any]])?.last?["id"] as? String)
+            response = try await command(client, id, ["op": "acknowledgeTask", "taskID": chemTask, "version": 6], as: "kunyu-member-liaison")
+            #expect(response.status == .forbidden)
+            #expect(try errorField(response).code == "task.not_own_unit")
+            // A unit of another county is refused, even though it is registered.
+            response = try await command(client, id, ["op": "createTask", "title": "x", "version": 6, "assignee": ["kind": "unit", "id": "bachu-police"]])
+            #expect(response.status == .unprocessableContent)
+            #expect(try errorField(response).field == "assignee.id")
+            // A stale version is 409 and changes nothing.
+            response = try await command(client, id, ["op": "acknowledgeTask", "taskID": taskID, "version": 5], as: "kunyu-member-liaison")
+            #expect(response.status == .conflict)
+            #expect(try errorField(response).code == "incident.version_conflict")
             response = try await command(client, id, ["op": "acknowledgeTask", "taskID": taskID, "version": 6], as: "kunyu-member-liaison")
+            #expect(response.status == .ok)
+            // An illegal move is 409 and changes nothing.
+            response = try await command(client, id, ["op": "acknowledgeTask", "taskID": taskID, "version": 7], as: "kunyu-member-liaison")
             #expect(response.status == .conflict)
             #expect(try errorField(response).code == "task.illegal_move")
-            #expect(try object(try await get(client, "/api/v1/incidents/\(id)"))["version"] as? Int == 6)
+            #expect(try object(try await get(client, "/api/v1/incidents/\(id)"))["version"] as? Int == 7)
             // An unknown unit, an unknown op, a field the op does not take: 422 naming the field.
-            response = try await command(client, id, ["op": "createTask", "title": "x", "version": 6, "assignee": ["kind": "unit", "id": "nowhere"]])
+            response = try await command(client, id, ["op": "createTask", "title": "x", "version": 7, "assignee": ["kind": "unit", "id": "nowhere"]])
             #expect(try errorField(response).field == "assignee.id")
-            response = try await command(client, id, ["op": "launch", "version": 6])
+            response = try await command(client, id, ["op": "launch", "version": 7])
             #expect(try errorField(response).field == "op")
-            response = try await command(client, id, ["op": "checkOut", "forceID": "f", "title": "x", "version": 6])
+            response = try await command(client, id, ["op": "checkOut", "forceID": "f", "title": "x", "version": 7])
             #expect(try errorField(response).field == "title")
             // Check-in, assignment and handover are on the timeline, and the chain verifies.
             response = try await command(client, id, ["op": "checkIn", "team": "南园二街消防救援站", "leader": "李队长", "contact": "13900000000",
-                                                      "headcount": 24, "equipment": "水罐车 3 台", "version": 6])
+                                                      "headcount": 24, "equipment": "水罐车 3 台", "version": 7])
             #expect(response.status == .ok)
             let forceID = try #require(((try object(response)["commandPost"] as? [String: Any])?["forces"] as? [[String: Any]])?.first?["id"] as? String)
-            #expect(try await command(client, id, ["op": "assignForce", "forceID": forceID, "groupID": "rescue", "version": 7]).status == .ok)
+            #expect(try await command(client, id, ["op": "assignForce", "forceID": forceID, "groupID": "rescue", "version": 8]).status == .ok)
             #expect(try await transition(client, id, ["action": "handOverCommand", "to": "兵团专项指挥机构", "handedOverBy": "师市专项指挥部指挥长",
-                                                      "receivedBy": "兵团工作组组长", "version": 8]).status == .ok)
+                                                      "receivedBy": "兵团工作组组长", "version": 9]).status == .ok)
             view = try object(try await get(client, "/api/v1/incidents/\(id)/command"))
             #expect((view["commandPost"] as? [String: Any])?["commander"] as? String == "兵团专项指挥机构")
             let kinds = try #require((try object(try await get(client, "/api/v1/incidents/\(id)/timeline"))["items"] as? [[String: Any]])?.compactMap { $0["kind"] as? String })
@@ -108,20 +124,30 @@ import YingjiServer
             #expect(escalations.count == 1)
             #expect(escalations.first?["to"] as? String == "师市应急管理局")
             #expect(escalations.first?["at"] as? String == Timestamp.format(at(5)))
-            var names: [String] = []
-            for await event in stream {
-                names.append(event.name)
-                if event.name == "task.escalated" {
-                    #expect(event.data == ["incidentID": .string(id), "taskID": .string(task["id"] as? String ?? ""), "title": "搜救被困人员", "level": 1, "to": "师市应急管理局"])
-                    break
-                }
-            }
-            #expect(names.contains("task.escalated"))
+            let escalated = try await Self.first("task.escalated", in: stream, within: .seconds(5))
+            #expect(escalated?.data == ["incidentID": .string(id), "taskID": .string(task["id"] as? String ?? ""), "title": "搜救被困人员", "level": 1, "to": "师市应急管理局"])
             clock.set(at(10))
             try await running.server.sweep()
             view = try object(try await get(client, "/api/v1/incidents/\(id)/command"))
             task = try #require(((view["commandPost"] as? [String: Any])?["tasks"] as? [[String: Any]])?.first)
             #expect((task["escalations"] as? [[String: Any]])?.last?["to"] as? String == "现场指挥部总指挥")
+        }
+    }
+
+    /// The first event of that name on the stream, or nil if none comes in time.
+    static func first(_ name: String, in stream: AsyncStream<ServerEvent>, within limit: Duration) async throws -> ServerEvent? {
+        try await withThrowingTaskGroup(of: ServerEvent?.self) { group in
+            group.addTask {
+                for await event in stream where event.name == name { return event }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            let found = try await group.next() ?? nil
+            group.cancelAll()
+            return found
         }
     }
 

@@ -13,8 +13,11 @@ public struct CommandPost: Sendable, Codable, Equatable {
     public var groups: [GroupInstance]
     public var tasks: [CommandTask]
     public var forces: [ForceCheckIn]
-    /// How long an assignee has to acknowledge a task unless the task says otherwise (the plan's, or the default).
-    public var acknowledgeWithinMinutes: Int
+    /// How long an assignee has to acknowledge a task unless the task says otherwise: the plan's
+    /// (nil: `defaultAcknowledgeMinutes`; optional so records made before it was kept still load).
+    public var planAcknowledgeMinutes: Int?
+
+    public var acknowledgeWithinMinutes: Int { planAcknowledgeMinutes ?? Self.defaultAcknowledgeMinutes }
     /// 现场工作指导组, 专家组 and other teams sent to the scene, as recorded.
     public var attachedTeams: [AttachedTeam]
     /// 移交指挥权, oldest first.
@@ -41,6 +44,13 @@ public struct GroupInstance: Sendable, Codable, Equatable {
     public var lead: String?
     /// The lead as the plan writes it ("事故类别行业主管部门" stays that here).
     public var plannedLead: String?
+
+    /// Whom an overdue acknowledgement goes to first: a named lead unit, not a blank or a
+    /// "the category's department" the incident has not resolved yet.
+    public var escalationLead: String? {
+        guard let lead = lead?.trimmingCharacters(in: .whitespacesAndNewlines), !lead.isEmpty, !CommandPost.dependsOnCategory(lead) else { return nil }
+        return lead
+    }
     public var members: [String]
     public var duties: [String]
     /// The plan clause, nil for a group added on the day.
@@ -92,14 +102,14 @@ extension CommandPost {
     /// Sets up the on-site HQ from the plan: its commander post and every working group with its
     /// lead, members and duties, each with the plan's clause. A group led by "the category's
     /// department" gets the lead department named for the incident, when one is known.
-    public static func establish(plan: Plan, at now: Date, leadDepartment: [String]?) -> CommandPost {
+    public static func establish(plan: Plan, at now: Date, leadDepartment: [String]?, commander: String? = nil) -> CommandPost {
         let onSite = plan.command.onSite
         let groups = onSite.groups.map { group in
             GroupInstance(id: group.id, name: group.name, lead: resolvedLead(group.lead, leadDepartment: leadDepartment), plannedLead: group.lead, members: group.members,
                           duties: group.duties, source: group.source.clause, status: .active, mergedInto: nil, reason: nil)
         }
-        return CommandPost(commander: commanderTitle, deputies: [], establishedAt: now, source: onSite.source.clause,
-                           groups: groups, tasks: [], forces: [], acknowledgeWithinMinutes: onSite.acknowledgeWithinMinutes ?? defaultAcknowledgeMinutes,
+        return CommandPost(commander: commander ?? commanderTitle, deputies: [], establishedAt: now, source: onSite.source.clause,
+                           groups: groups, tasks: [], forces: [], planAcknowledgeMinutes: onSite.acknowledgeWithinMinutes,
                            attachedTeams: [], handovers: [])
     }
 
@@ -107,8 +117,19 @@ extension CommandPost {
     /// depends on the accident; once the incident has its lead department, that is the lead.
     static func resolvedLead(_ lead: String?, leadDepartment: [String]?) -> String? {
         guard let lead else { return nil }
-        if lead.contains("行业主管部门"), let units = leadDepartment, !units.isEmpty { return units.joined(separator: "、") }
+        if dependsOnCategory(lead), let units = leadDepartment, !units.isEmpty { return units.joined(separator: "、") }
         return lead
+    }
+
+    static func dependsOnCategory(_ lead: String) -> Bool { lead.contains("行业主管部门") }
+
+    /// Re-resolves the leads the plan leaves to the category's department (after the lead
+    /// department is confirmed, or the category changes).
+    mutating func resolveLeads(leadDepartment: [String]?) {
+        for index in groups.indices where groups[index].status == .active {
+            guard let planned = groups[index].plannedLead, Self.dependsOnCategory(planned) else { continue }
+            groups[index].lead = Self.resolvedLead(planned, leadDepartment: leadDepartment)
+        }
     }
 
     public func group(_ id: String) -> GroupInstance? { groups.first { $0.id == id } }
@@ -125,7 +146,8 @@ extension Incident {
     mutating func establishCommandPost(plan: Plan, level: Int, now: Date) -> [TimelineEvent] {
         let levels = plan.command.onSite.formedAtLevels
         guard commandPost == nil, levels.isEmpty || levels.contains(where: { $0.number == level }) else { return [] }
-        let post = CommandPost.establish(plan: plan, at: now, leadDepartment: leadDepartment?.units)
+        // Set up after command was handed over: the HQ is under whoever holds command.
+        let post = CommandPost.establish(plan: plan, at: now, leadDepartment: leadDepartment?.units, commander: commandHolder)
         commandPost = post
         return [TimelineEvent("command.established", [
             "commander": .string(post.commander), "source": .string(post.source),

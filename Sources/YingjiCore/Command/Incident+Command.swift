@@ -74,6 +74,7 @@ extension CommandPost {
             guard !groups.contains(where: { $0.name == name && $0.status == .active }) else {
                 throw IncidentError(.conflict, "command.group_exists", "已有工作组「\(name)」", field: "name")
             }
+            let lead = lead.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
             let group = GroupInstance(id: ids.next("grp"), name: name, lead: lead, plannedLead: nil, members: members, duties: duties, source: nil,
                                       status: .active, mergedInto: nil, reason: nil)
             groups.append(group)
@@ -88,12 +89,24 @@ extension CommandPost {
             groups[source].status = .merged
             groups[source].mergedInto = groups[into].id
             groups[source].reason = reason
-            for index in tasks.indices where tasks[index].groupID == id { tasks[index].groupID = groups[into].id }
+            for index in tasks.indices where tasks[index].groupID == id {
+                tasks[index].groupID = groups[into].id
+                if tasks[index].assignee.kind == .group && tasks[index].assignee.id == id {
+                    tasks[index].assignee = .init(kind: .group, id: groups[into].id, name: groups[into].name)
+                }
+            }
             for index in forces.indices where forces[index].groupID == id { forces[index].groupID = groups[into].id }
             return [TimelineEvent("command.group_merged", ["groupID": .string(id), "into": .string(groups[into].id), "reason": .string(reason)])]
         case .standDownGroup(let id, let reason):
             try Self.require(reason, field: "reason", "撤销工作组须写明原因")
             let index = try activeGroupIndex(id, field: "groupID")
+            // Its open tasks would be left with no one: merge the group instead, or finish them first.
+            let open = tasks.filter { $0.groupID == id && $0.status != .done }
+            guard open.isEmpty else {
+                throw IncidentError(.conflict, "command.group_has_tasks",
+                                    "「\(groups[index].name)」还有 \(open.count) 项未完成的任务，请先完成或将该组并入其他工作组", field: "groupID")
+            }
+            for force in forces.indices where forces[force].groupID == id { forces[force].groupID = nil }
             groups[index].status = .stoodDown
             groups[index].reason = reason
             return [TimelineEvent("command.group_stood_down", ["groupID": .string(id), "reason": .string(reason)])]
@@ -157,7 +170,9 @@ extension CommandPost {
             guard groupID != nil || taskID != nil else { throw IncidentError(.invalid, "force.assignment_empty", "须指定工作组或任务", field: "groupID") }
             if let groupID { _ = try activeGroupIndex(groupID, field: "groupID") }
             if let taskID { _ = try taskIndex(taskID) }
-            forces[index].groupID = groupID ?? taskID.flatMap { task($0)?.groupID } ?? forces[index].groupID
+            let group = groupID ?? taskID.flatMap { task($0)?.groupID } ?? forces[index].groupID
+            if let group { _ = try activeGroupIndex(group, field: "groupID") }
+            forces[index].groupID = group
             forces[index].taskID = taskID
             return [TimelineEvent("force.assigned", ["forceID": .string(id), "groupID": .optional(forces[index].groupID), "taskID": .optional(taskID)])]
         case .appointDeputies(let names):
@@ -210,7 +225,7 @@ extension CommandPost {
         var events: [TimelineEvent] = []
         for index in tasks.indices {
             while let due = tasks[index].nextEscalationAt, due <= now {
-                let lead = tasks[index].groupID.flatMap(group)?.lead
+                let lead = tasks[index].groupID.flatMap(group)?.escalationLead
                 let level = tasks[index].escalations.isEmpty && lead != nil ? 1 : 2
                 let to = level == 1 ? (lead ?? commander) : commander
                 tasks[index].escalations.append(CommandTask.Escalation(level: level, to: to, at: due))

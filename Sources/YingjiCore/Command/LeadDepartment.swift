@@ -34,11 +34,15 @@ extension Incident {
     mutating func suggestLeadDepartment(plan: Plan) {
         guard leadDepartment?.chosen == nil else { return }
         leadDepartment = LeadDepartmentRecord.suggested(by: plan, category: category)
+        if commandPostIsWorking { commandPost?.resolveLeads(leadDepartment: leadDepartment?.units) }
     }
 
     /// Confirms the plan's lead department, or names another; another needs a reason.
     public mutating func confirmLeadDepartment(units: [String], reason: String?, actor: String, now: Date) throws -> [TimelineEvent] {
         try ensureWritable()
+        if commandPost != nil && !commandPostIsWorking {
+            throw IncidentError(.conflict, "lead.closed", "现场处置已结束，牵头部门不再变更")
+        }
         let named = units.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         guard !named.isEmpty else { throw IncidentError(.invalid, "lead.missing", "须写明牵头部门", field: "units") }
         var record = leadDepartment ?? LeadDepartmentRecord(suggestions: [], chosen: nil, confirmedBy: nil, confirmedAt: nil, reason: nil)
@@ -55,13 +59,8 @@ extension Incident {
         record.reason = why.isEmpty ? nil : why
         leadDepartment = record
         updatedAt = now
-        if var post = commandPost {
-            // Groups the plan leaves to "the category's department" are led by the confirmed one.
-            for index in post.groups.indices {
-                post.groups[index].lead = CommandPost.resolvedLead(post.groups[index].plannedLead, leadDepartment: named) ?? post.groups[index].lead
-            }
-            commandPost = post
-        }
+        // Groups the plan leaves to "the category's department" are led by the confirmed one.
+        commandPost?.resolveLeads(leadDepartment: named)
         return [TimelineEvent("lead.confirmed", [
             "units": .array(named.map(JSONValue.string)), "asPlanned": .bool(asPlanned), "reason": .optional(record.reason),
         ])]

@@ -37,7 +37,7 @@ extension WebRoutes {
     /// 牵头部门 from the command page: units one per line (or separated by 、), a reason when not the plan's.
     @Sendable func leadForm(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         try await commandPageForm(request, context: context) { incident, form, identity in
-            _ = try await server.authorisedIncident(incident.id, .verify, identity: identity)
+            _ = try await server.authorisedIncident(incident.id, CommandRoutes.leadAction(incident), identity: identity)
             let units = (form["units"] ?? "").split(whereSeparator: { $0.isNewline || $0 == "、" }).map { String($0).trimmingCharacters(in: .whitespaces) }
             return try await server.incidents.confirmLeadDepartment(incident.id, units: units, reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 },
                                                                     expectedVersion: try formVersion(form), actor: identity.actorName)
@@ -57,7 +57,7 @@ extension WebRoutes {
         for name in CommandRoutes.allFields where name != "version" && name != "assignee" {
             guard let raw = form[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { continue }
             switch name {
-            case "members", "duties":
+            case "members", "duties", "deputies":
                 fields[name] = .array(raw.split(whereSeparator: \.isNewline).map { .string($0.trimmingCharacters(in: .whitespaces)) })
             case "headcount", "acknowledgeWithinMinutes":
                 fields[name] = Int64(raw).map(JSONValue.int) ?? .string(raw)
@@ -87,14 +87,16 @@ extension WebRoutes {
             "status": incident.status.chineseName, "mayCommand": mayCommand,
         ]
         if let formError { values["formError"] = formError }
-        if let lead = incident.leadDepartment {
-            values["lead"] = WebPages.present([
-                "suggestions": lead.suggestions.map { WebPages.present(["case": $0.subCase ?? "", "units": $0.units.joined(separator: "、"), "source": $0.source]) },
-                "chosen": lead.chosen?.joined(separator: "、") ?? "", "by": lead.confirmedBy ?? "", "reason": lead.reason ?? "",
-                "mayConfirm": identity.may(.verify, on: incident.access, tree: tree) && incident.status != .archived,
-                "first": lead.suggestions.first?.units.joined(separator: "\n") ?? "",
-            ])
-        }
+        // Shown whether or not the plan names one: where it does not, the duty desk names it with a reason.
+        let lead = incident.leadDepartment
+        let leadOpen = incident.status != .archived && (incident.commandPost == nil || incident.commandPostIsWorking)
+        values["lead"] = WebPages.present([
+            "suggestions": (lead?.suggestions ?? []).map { WebPages.present(["case": $0.subCase ?? "", "units": $0.units.joined(separator: "、"), "source": $0.source]) },
+            "hasSuggestions": !(lead?.suggestions ?? []).isEmpty,
+            "chosen": lead?.chosen?.joined(separator: "、") ?? "", "by": lead?.confirmedBy ?? "", "reason": lead?.reason ?? "",
+            "mayConfirm": leadOpen && identity.may(CommandRoutes.leadAction(incident), on: incident.access, tree: tree),
+            "first": lead?.chosen?.joined(separator: "\n") ?? lead?.suggestions.first?.units.joined(separator: "\n") ?? "",
+        ])
         guard let post = incident.commandPost else {
             return pages.page("command", title: "\(pages.text("commandTitle")) \(incident.id)", identity: identity, catalog: server.catalog, status: status, values: values)
         }
@@ -110,7 +112,7 @@ extension WebRoutes {
             ]
             // Every key the task template reads is set on every row, so none is looked up in an
             // enclosing section (a group's clause would otherwise show as the task's).
-            row["awaitingAck"] = task.status == .assigned
+            row["awaitingAck"] = task.status == .assigned && incident.commandPostIsWorking
             row["acknowledgeISO"] = Timestamp.format(task.acknowledgeBy)
             row["isBlocked"] = task.blockedReason != nil
             row["blocked"] = task.blockedReason ?? "-"
@@ -127,6 +129,8 @@ extension WebRoutes {
         values["postCommander"] = post.commander
         values["postEstablished"] = Self.display(post.establishedAt)
         values["postSource"] = post.source
+        values["deputies"] = post.deputies.joined(separator: "、")
+        values["hasDeputies"] = !post.deputies.isEmpty
         values["teams"] = post.attachedTeams.map { WebPages.present(["kind": $0.kind, "name": $0.name, "leader": $0.leader ?? "", "arrived": Self.display($0.arrivedAt)]) }
         values["handovers"] = post.handovers.map { ["from": $0.from, "to": $0.to, "by": $0.handedOverBy, "receivedBy": $0.receivedBy, "at": Self.display($0.at)] }
         values["groups"] = post.groups.map { group -> [String: Any] in
