@@ -1,0 +1,178 @@
+import Foundation
+
+/// A move in a warning's life, checked here and nowhere else.
+public enum WarningCommand: Sendable, Equatable {
+    /// 报请审批
+    case submit
+    /// 审定, in the plan post the approver holds.
+    case approve(post: String)
+    /// 发布, in a post that proposes or approves warnings of that level.
+    case publish(post: String)
+    /// 调整: a new version (another level, new facts), approved again before it is published.
+    case adjust(WarningContent, reason: String)
+    /// 解除 — only by the post that published it (谁发布、谁解除).
+    case lift(post: String, reason: String)
+    case completeAction(id: String)
+}
+
+extension Warning {
+    /// A new draft, checked against the plan: its level, times and area.
+    public static func draft(id: String, plan: Plan, jurisdiction: String, content: WarningContent, incidentID: String?,
+                             actor: String, now: Date) throws -> (Warning, [TimelineEvent]) {
+        try plan.check(content)
+        let warning = Warning(id: id, planID: plan.id, jurisdiction: jurisdiction, status: .draft,
+                              versions: [WarningVersion(number: 1, content: content)], issuerPost: nil, liftedAt: nil, liftedBy: nil,
+                              actions: [], incidentID: incidentID, version: 1, createdAt: now, updatedAt: now)
+        return (warning, [TimelineEvent("warning.drafted", ["level": .int(Int64(content.level)), "issuer": .string(content.issuer),
+                                                            "incidentID": .optional(incidentID)])])
+    }
+
+    /// The moves the warning's state allows now.
+    public var allowedMoves: [String] {
+        switch status {
+        case .draft: return ["submit"]
+        case .submitted: return ["approve"]
+        case .approved: return ["publish"]
+        case .published: return ["adjust", "lift"]
+        case .lifted: return []
+        }
+    }
+
+    public mutating func apply(_ command: WarningCommand, plan: Plan, actor: String, now: Date, ids: IDGenerator) throws -> [TimelineEvent] {
+        guard status != .lifted else { throw IncidentError(.conflict, "warning.lifted", "预警已解除，不能再变更") }
+        var copy = self
+        let events = try copy.perform(command, plan: plan, actor: actor, now: now, ids: ids)
+        copy.updatedAt = now
+        self = copy
+        return events
+    }
+
+    private mutating func perform(_ command: WarningCommand, plan: Plan, actor: String, now: Date, ids: IDGenerator) throws -> [TimelineEvent] {
+        guard var version = versions.last else { throw IncidentError(.invalid, "warning.empty", "预警没有内容") }
+        let level = version.content.level
+        switch command {
+        case .submit:
+            try require(.draft, "报请审批")
+            version.submittedBy = actor
+            version.submittedAt = now
+            status = .submitted
+            versions[versions.count - 1] = version
+            return [TimelineEvent("warning.submitted", ["version": .int(Int64(version.number)), "level": .int(Int64(level))])]
+        case .approve(let post):
+            try require(.submitted, "审批")
+            let approval = try plan.approval(forWarningLevel: level)
+            guard approval.approvedBy.contains(post) else {
+                throw IncidentError(.forbidden, "warning.not_approver", "\(plan.colourName(level))预警须由\(approval.approvedBy.map(plan.roleName).joined(separator: "或"))审定（\(approval.source)）", field: "post")
+            }
+            version.approvedPost = post
+            version.approvedBy = actor
+            version.approvedAt = now
+            status = .approved
+            versions[versions.count - 1] = version
+            return [TimelineEvent("warning.approved", ["version": .int(Int64(version.number)), "post": .string(post), "source": .string(approval.source.clause)])]
+        case .publish(let post):
+            try require(.approved, "发布")
+            let approval = try plan.approval(forWarningLevel: level)
+            let issuers = issuerPost.map { [$0] } ?? (approval.proposedBy + approval.approvedBy)
+            guard issuers.contains(post) else {
+                throw IncidentError(.forbidden, "warning.not_issuer", "\(plan.colourName(level))预警由\(issuers.map(plan.roleName).joined(separator: "或"))发布（\(approval.source)）", field: "post")
+            }
+            version.publishedBy = actor
+            version.publishedAt = now
+            if issuerPost == nil { issuerPost = post }
+            status = .published
+            versions[versions.count - 1] = version
+            return [TimelineEvent("warning.published", ["version": .int(Int64(version.number)), "level": .int(Int64(level)), "post": .string(post)])]
+                + startActions(plan: plan, level: level, ids: ids)
+        case .adjust(let content, let reason):
+            try require(.published, "调整")
+            try plan.check(content)
+            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw IncidentError(.invalid, "warning.reason_required", "调整预警须写明依据", field: "reason")
+            }
+            versions.append(WarningVersion(number: version.number + 1, content: content, reason: reason))
+            status = .draft
+            return [TimelineEvent("warning.adjusted", ["version": .int(Int64(version.number + 1)), "from": .int(Int64(level)),
+                                                       "to": .int(Int64(content.level)), "reason": .string(reason)])]
+        case .lift(let post, let reason):
+            guard inForce != nil else { throw IncidentError(.conflict, "warning.not_published", "预警尚未发布，不能解除") }
+            guard post == issuerPost else {
+                let issuer = issuerPost.map(plan.roleName) ?? ""
+                throw IncidentError(.forbidden, "warning.not_issuer", "谁发布、谁解除：本预警由「\(issuer)」发布，只能由其解除\(plan.warnings.lifting.map { "（\($0.source)）" } ?? "")", field: "post")
+            }
+            status = .lifted
+            liftedAt = now
+            liftedBy = actor
+            return [TimelineEvent("warning.lifted", ["post": .string(post), "reason": .string(reason)])]
+        case .completeAction(let id):
+            guard let index = actions.firstIndex(where: { $0.id == id }) else {
+                throw IncidentError(.invalid, "warning.unknown_action", "没有措施「\(id)」", field: "actionID")
+            }
+            guard actions[index].status == .pending else { throw IncidentError(.conflict, "warning.action_done", "措施已完成") }
+            actions[index].status = .done
+            actions[index].doneBy = actor
+            actions[index].doneAt = now
+            return [TimelineEvent("warning.action_done", ["actionID": .string(id), "text": .string(actions[index].text)])]
+        }
+    }
+
+    private func require(_ state: Status, _ move: String) throws {
+        guard status == state else {
+            throw IncidentError(.conflict, "warning.illegal_move", "预警处于「\(status.chineseName)」，不能\(move)")
+        }
+    }
+
+    /// The plan's measures for the level (Kunyu 4.2.5, Lhasa 3.3), each once.
+    private mutating func startActions(plan: Plan, level: Int, ids: IDGenerator) -> [TimelineEvent] {
+        guard let list = plan.warnings.actions(for: level) else { return [] }
+        let fresh = list.items.filter { item in !actions.contains { $0.itemID == item.id } }.map { item in
+            WarningAction(id: ids.next("wact"), itemID: item.id, text: item.text, source: list.source.clause, level: level,
+                          owner: nil, status: .pending, doneBy: nil, doneAt: nil)
+        }
+        actions += fresh
+        return fresh.isEmpty ? [] : [TimelineEvent("warning.actions_started", ["items": .array(fresh.map { .string($0.itemID) }), "source": .string(list.source.clause)])]
+    }
+}
+
+extension Plan {
+    /// 红色 / 橙色 / 黄色 / 蓝色, as the plan names its levels.
+    public func colourName(_ level: Int) -> String { warnings.levels.first { $0.level == level }?.colourName ?? "\(level)级" }
+
+    func approval(forWarningLevel level: Int) throws -> WarningApproval {
+        guard let approval = warnings.approval(for: level) else {
+            throw IncidentError(.invalid, "warning.no_approval", "预案未规定\(colourName(level))预警由谁审定", field: "level")
+        }
+        return approval
+    }
+
+    /// A warning's level, times and area, each problem named by its field.
+    func check(_ content: WarningContent) throws {
+        guard warnings.levels.contains(where: { $0.level == content.level }) else {
+            let known = warnings.levels.map { "\($0.level)（\($0.colourName)）" }.joined(separator: "、")
+            throw IncidentError(.invalid, "warning.unknown_level", "预警级别须为 \(known)", field: "level")
+        }
+        if let ends = content.endsAt, ends <= content.startsAt {
+            throw IncidentError(.invalid, "warning.ends_before_start", "结束时间须晚于起始时间", field: "endsAt")
+        }
+        for (value, field) in [(content.issuer, "issuer"), (content.category, "category"), (content.area.description, "area.description"), (content.warnings, "warnings")]
+            where value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw IncidentError(.invalid, "warning.missing", "缺少「\(field)」", field: field)
+        }
+        if let polygon = content.area.polygon {
+            guard polygon.count >= 3 else { throw IncidentError(.invalid, "warning.polygon", "范围多边形至少要有 3 个点", field: "area.polygon") }
+            if let bad = polygon.firstIndex(where: { !$0.isValid }) {
+                throw IncidentError(.invalid, "warning.coordinates", "第 \(bad + 1) 个点的经纬度无效（纬度 −90～90，经度 −180～180）", field: "area.polygon")
+            }
+        }
+        if let circle = content.area.circle {
+            guard circle.centre.isValid else { throw IncidentError(.invalid, "warning.coordinates", "圆心经纬度无效", field: "area.circle") }
+            guard circle.radiusKilometres > 0, circle.radiusKilometres <= 2000 else {
+                throw IncidentError(.invalid, "warning.radius", "半径须在 0～2000 公里之间", field: "area.circle")
+            }
+        }
+    }
+}
+
+extension WarningArea.Point {
+    var isValid: Bool { latitude.isFinite && longitude.isFinite && (-90...90).contains(latitude) && (-180...180).contains(longitude) }
+}

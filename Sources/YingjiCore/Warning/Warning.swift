@@ -1,0 +1,141 @@
+import Foundation
+
+/// 预警 — a warning from its draft to its lifting. Every version (the first and each 调整) is
+/// kept with who submitted, approved and published it; nothing is published without the
+/// approval of the body the plan names for its level.
+public struct Warning: Sendable, Codable, Equatable {
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case draft, submitted, approved, published, lifted
+
+        public var chineseName: String {
+            switch self {
+            case .draft: return "草稿"
+            case .submitted: return "待审批"
+            case .approved: return "已审批待发布"
+            case .published: return "已发布"
+            case .lifted: return "已解除"
+            }
+        }
+    }
+
+    public let id: String
+    public let planID: String
+    public let jurisdiction: String
+    public var status: Status
+    /// Oldest first; the last is the one being drafted, approved or in force.
+    public var versions: [WarningVersion]
+    /// The plan post that published the first version: only it may lift the warning (谁发布、谁解除).
+    public var issuerPost: String?
+    public var liftedAt: Date?
+    public var liftedBy: String?
+    /// The plan's measures for the level in force, as tracked tasks.
+    public var actions: [WarningAction]
+    /// The incident it concerns, or that it led to.
+    public var incidentID: String?
+    public var version: Int
+    public let createdAt: Date
+    public var updatedAt: Date
+
+    public var current: WarningVersion? { versions.last }
+    /// The version in force: the last published one (an adjustment awaiting approval is not yet in force).
+    public var inForce: WarningVersion? { versions.last { $0.publishedAt != nil } }
+}
+
+/// What a warning says (Kunyu 4.2.4, Bachu 3.3.2), and its approval record.
+public struct WarningVersion: Sendable, Codable, Equatable {
+    public var number: Int
+    public var content: WarningContent
+    public var submittedBy: String?
+    public var submittedAt: Date?
+    /// The plan post that approved it, and who acted for it.
+    public var approvedPost: String?
+    public var approvedBy: String?
+    public var approvedAt: Date?
+    public var publishedBy: String?
+    public var publishedAt: Date?
+    /// Why the level was adjusted (from the second version on).
+    public var reason: String?
+}
+
+public struct WarningContent: Sendable, Codable, Equatable {
+    /// 1 红 / 2 橙 / 3 黄 / 4 蓝
+    public var level: Int
+    public var issuer: String
+    public var category: String
+    public var startsAt: Date
+    public var endsAt: Date?
+    public var area: WarningArea
+    /// 警示事项
+    public var warnings: String
+    /// 事态发展
+    public var developments: String
+    /// 相关应对措施
+    public var measures: String
+    /// 咨询电话
+    public var hotline: String
+    public var channels: [String]
+    public var specialAudiences: [String]
+
+    public init(level: Int, issuer: String, category: String, startsAt: Date, endsAt: Date? = nil, area: WarningArea, warnings: String,
+                developments: String, measures: String, hotline: String, channels: [String], specialAudiences: [String]) {
+        self.level = level
+        self.issuer = issuer
+        self.category = category
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.area = area
+        self.warnings = warnings
+        self.developments = developments
+        self.measures = measures
+        self.hotline = hotline
+        self.channels = channels
+        self.specialAudiences = specialAudiences
+    }
+}
+
+/// 可能影响范围: in words, and as a polygon or a circle when known (WGS 84, for CAP).
+public struct WarningArea: Sendable, Codable, Equatable {
+    public struct Point: Sendable, Codable, Equatable {
+        public let latitude: Double
+        public let longitude: Double
+        public init(latitude: Double, longitude: Double) {
+            self.latitude = latitude
+            self.longitude = longitude
+        }
+    }
+
+    public var description: String
+    public var polygon: [Point]?
+    public var circle: Circle?
+
+    public struct Circle: Sendable, Codable, Equatable {
+        public let centre: Point
+        public let radiusKilometres: Double
+        public init(centre: Point, radiusKilometres: Double) {
+            self.centre = centre
+            self.radiusKilometres = radiusKilometres
+        }
+    }
+
+    public init(description: String, polygon: [Point]? = nil, circle: Circle? = nil) {
+        self.description = description
+        self.polygon = polygon
+        self.circle = circle
+    }
+}
+
+/// One of the plan's measures for the level, to be carried out once the warning is out.
+public struct WarningAction: Sendable, Codable, Equatable {
+    public enum Status: String, Sendable, Codable, CaseIterable { case pending, done, notApplicable }
+
+    public let id: String
+    public let itemID: String
+    public let text: String
+    public let source: String
+    /// The level it was set for; measures of an earlier level are kept when the level changes.
+    public let level: Int
+    public var owner: String?
+    public var status: Status
+    public var doneBy: String?
+    public var doneAt: Date?
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+@testable import YingjiCore
+
+/// 预警: approval by the body the plan names for the colour, publication only once approved,
+/// the plan's measures for the level, adjustment approved again, lifting by the issuer only.
+@Suite struct WarningLifecycleTests {
+    let ids = CountingIDs()
+
+    static func content(level: Int, polygon: [WarningArea.Point]? = nil, endsAt: Date? = nil) -> WarningContent {
+        WarningContent(level: level, issuer: "市生产安全事故应急指挥部", category: "危险化学品", startsAt: Fixture.t0, endsAt: endsAt,
+                       area: WarningArea(description: "经开区化工园及周边 2 公里", polygon: polygon), warnings: "园区周边人员避免进入",
+                       developments: "储罐温度持续升高", measures: "停止装卸作业", hotline: "0891-6169012", channels: ["市气象局预警发布平台"],
+                       specialAudiences: ["学校"])
+    }
+
+    func drafted(_ planID: String, level: Int) throws -> (Warning, Plan) {
+        let plan = try Fixture.plan(planID)
+        let (warning, events) = try Warning.draft(id: "w-1", plan: plan, jurisdiction: planID, content: Self.content(level: level), incidentID: nil,
+                                                  actor: "办公室", now: Fixture.t0)
+        #expect(events.map(\.kind) == ["warning.drafted"])
+        return (warning, plan)
+    }
+
+    @Test func lhasaBlueIsApprovedByItsHQAndYellowAndAboveByTheGeneralHQ() throws {
+        var (blue, plan) = try drafted("lhasa", level: 4)
+        _ = try blue.apply(.submit, plan: plan, actor: "办公室", now: Fixture.at(1), ids: ids)
+        // 3.2(1): blue by the production-safety HQ; the general HQ is not the approver named for blue.
+        #expect(throws: IncidentError.self) { try blue.apply(.approve(post: "general-hq"), plan: plan, actor: "总指挥部", now: Fixture.at(2), ids: ids) }
+        _ = try blue.apply(.approve(post: "hq"), plan: plan, actor: "市指挥部", now: Fixture.at(2), ids: ids)
+        #expect(blue.current?.approvedPost == "hq")
+        var (yellow, _) = try drafted("lhasa", level: 3)
+        _ = try yellow.apply(.submit, plan: plan, actor: "办公室", now: Fixture.at(1), ids: ids)
+        do {
+            _ = try yellow.apply(.approve(post: "hq"), plan: plan, actor: "市指挥部", now: Fixture.at(2), ids: ids)
+            Issue.record("the HQ approved a yellow warning")
+        } catch let error as IncidentError {
+            #expect(error.kind == .forbidden)
+            #expect(error.message == "黄色预警须由\(plan.roleName("general-hq"))审定（3.2(2)）")
+        }
+        _ = try yellow.apply(.approve(post: "general-hq"), plan: plan, actor: "总指挥部", now: Fixture.at(3), ids: ids)
+        #expect(yellow.status == .approved)
+    }
+
+    @Test func nothingIsPublishedWithoutApproval() throws {
+        var (warning, plan) = try drafted("kunyu", level: 2)
+        #expect(throws: IncidentError.self) { try warning.apply(.publish(post: "municipality"), plan: plan, actor: "师市", now: Fixture.at(1), ids: ids) }
+        _ = try warning.apply(.submit, plan: plan, actor: "办公室", now: Fixture.at(1), ids: ids)
+        #expect(throws: IncidentError.self) { try warning.apply(.publish(post: "municipality"), plan: plan, actor: "师市", now: Fixture.at(2), ids: ids) }
+        #expect(warning.inForce == nil)
+        _ = try warning.apply(.approve(post: "municipality"), plan: plan, actor: "师市", now: Fixture.at(3), ids: ids)
+        let published = try warning.apply(.publish(post: "municipality"), plan: plan, actor: "师市", now: Fixture.at(4), ids: ids)
+        #expect(published.map(\.kind) == ["warning.published", "warning.actions_started"])
+        // Kunyu 4.2.5: seven measures once a warning is out.
+        #expect(warning.actions.map(\.itemID) == ["assess", "standby", "supplies", "cordon", "security", "utilities", "inform"])
+        #expect(warning.actions.allSatisfy { $0.source == plan.warnings.actions(for: 2)?.source.clause && $0.status == .pending })
+    }
+
+    @Test func lhasaBlueStartsTwoMeasuresAndAnAdjustmentToYellowIsApprovedAgainAndAddsSeven() throws {
+        var (warning, plan) = try drafted("lhasa", level: 4)
+        for command in [WarningCommand.submit, .approve(post: "hq"), .publish(post: "hq")] {
+            _ = try warning.apply(command, plan: plan, actor: "市指挥部", now: Fixture.at(5), ids: ids)
+        }
+        #expect(warning.actions.map(\.itemID) == ["monitor", "public"])
+        #expect(throws: IncidentError.self) { try warning.apply(.adjust(Self.content(level: 3), reason: " "), plan: plan, actor: "办公室", now: Fixture.at(6), ids: ids) }
+        _ = try warning.apply(.adjust(Self.content(level: 3), reason: "储罐温度超过临界值"), plan: plan, actor: "办公室", now: Fixture.at(6), ids: ids)
+        // The blue warning stays in force until the yellow one is approved and published.
+        #expect(warning.status == .draft && warning.inForce?.content.level == 4 && warning.versions.count == 2)
+        _ = try warning.apply(.submit, plan: plan, actor: "办公室", now: Fixture.at(7), ids: ids)
+        #expect(throws: IncidentError.self) { try warning.apply(.approve(post: "hq"), plan: plan, actor: "市指挥部", now: Fixture.at(8), ids: ids) }
+        _ = try warning.apply(.approve(post: "general-hq"), plan: plan, actor: "总指挥部", now: Fixture.at(8), ids: ids)
+        _ = try warning.apply(.publish(post: "hq"), plan: plan, actor: "市指挥部", now: Fixture.at(9), ids: ids)
+        #expect(warning.inForce?.content.level == 3)
+        #expect(warning.actions.map(\.itemID) == ["monitor", "public", "standby", "supplies", "security", "utilities", "evacuate", "close-venues", "neighbours"])
+    }
+
+    @Test func onlyTheIssuerLiftsIt() throws {
+        var (warning, plan) = try drafted("lhasa", level: 3)
+        for (command, actor) in [(WarningCommand.submit, "办公室"), (.approve(post: "general-hq"), "总指挥部"), (.publish(post: "hq"), "市指挥部")] {
+            _ = try warning.apply(command, plan: plan, actor: actor, now: Fixture.at(5), ids: ids)
+        }
+        #expect(warning.issuerPost == "hq")
+        do {
+            _ = try warning.apply(.lift(post: "general-hq", reason: "险情消除"), plan: plan, actor: "总指挥部", now: Fixture.at(60), ids: ids)
+            Issue.record("someone other than the issuer lifted it")
+        } catch let error as IncidentError {
+            #expect(error.kind == .forbidden)
+            #expect(error.message.hasPrefix("谁发布、谁解除：本预警由「\(plan.roleName("hq"))」发布，只能由其解除"))
+        }
+        _ = try warning.apply(.lift(post: "hq", reason: "险情消除"), plan: plan, actor: "市指挥部", now: Fixture.at(61), ids: ids)
+        #expect(warning.status == .lifted && warning.liftedAt == Fixture.at(61))
+        #expect(throws: IncidentError.self) { try warning.apply(.completeAction(id: warning.actions[0].id), plan: plan, actor: "甲", now: Fixture.at(62), ids: ids) }
+    }
+
+    @Test func badContentIsRefusedNamingTheField() throws {
+        let plan = try Fixture.plan("kunyu")
+        func field(_ content: WarningContent) -> String? {
+            do {
+                _ = try Warning.draft(id: "w", plan: plan, jurisdiction: "kunyu", content: content, incidentID: nil, actor: "甲", now: Fixture.t0)
+                return nil
+            } catch let error as IncidentError { return error.field } catch { return "?" }
+        }
+        #expect(field(Self.content(level: 5)) == "level")
+        #expect(field(Self.content(level: 2, endsAt: Fixture.at(-1))) == "endsAt")
+        #expect(field(Self.content(level: 2, polygon: [.init(latitude: 29.6, longitude: 91.1), .init(latitude: 95, longitude: 91.2),
+                                                       .init(latitude: 29.7, longitude: 91.3)])) == "area.polygon")
+        #expect(field(Self.content(level: 2, polygon: [.init(latitude: 29.6, longitude: 91.1)])) == "area.polygon")
+        #expect(field(Self.content(level: 2, polygon: [.init(latitude: 29.6, longitude: 91.1), .init(latitude: 29.65, longitude: 91.2),
+                                                       .init(latitude: 29.7, longitude: 91.1)])) == nil)
+    }
+}
