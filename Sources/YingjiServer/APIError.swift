@@ -32,6 +32,12 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         headers = [:]
     }
 
+    /// A refusal as the API answers it: an `APIError` as it is, a domain error mapped; nil for
+    /// anything else (which is a bug, left to the error middleware).
+    static func from(_ error: Error) -> APIError? {
+        (error as? APIError) ?? (error as? IncidentError).map(APIError.init)
+    }
+
     /// The account lacks the action here (it may see the thing, so 403 leaks nothing).
     static func denied(_ action: Action, detail: String = "") -> APIError {
         APIError(.forbidden, "auth.forbidden", "您的角色无权\(action.chineseName)\(detail)")

@@ -52,7 +52,7 @@ struct CommandRoutes {
             // A unit of this incident's jurisdictions (above or below it), so its liaison can act on the task.
             let tree = server.catalog.tree
             guard let unit = try await server.store.accounts.organisations().first(where: { $0.id == assignee.id }),
-                  tree.isWithin(incident.jurisdiction, unit.jurisdictionID) || tree.isWithin(unit.jurisdictionID, incident.jurisdiction) else {
+                  tree.isRelated(incident.jurisdiction, unit.jurisdictionID) else {
                 throw APIError(.unprocessableContent, "task.unknown_unit", "本事故所在辖区没有登记单位「\(assignee.id)」（单位须先用 yingji org add 登记）", field: "assignee.id")
             }
         }
@@ -112,9 +112,16 @@ struct CommandRoutes {
         }
         let taskID = try body.requiredString("taskID")
         guard let task = incident.commandPost?.task(taskID) else { return }  // the core names the unknown task
-        let units = Set(identity.grants(covering: incident.access, tree: tree).filter { Permissions.allows($0.role, .actOnTask) }.compactMap(\.organisationID))
-        guard task.assignee.kind == .unit, units.contains(task.assignee.id) else {
+        guard Self.isOwnUnits(task, identity: identity, incident: incident, tree: tree) else {
             throw APIError(.forbidden, "task.not_own_unit", "只能办理分派给本单位的任务（此任务分派给「\(task.assignee.name)」）", field: "taskID")
+        }
+    }
+
+    /// The task is assigned to a unit the account acts for under `task.act` on this incident.
+    static func isOwnUnits(_ task: CommandTask, identity: Identity, incident: Incident, tree: JurisdictionTree) -> Bool {
+        guard task.assignee.kind == .unit else { return false }
+        return identity.grants(covering: incident.access, tree: tree).contains {
+            Permissions.allows($0.role, .actOnTask) && $0.organisationID == task.assignee.id
         }
     }
 

@@ -222,7 +222,7 @@ struct IncidentRoutes {
             if let unknown = named.first(where: { known[$0] == nil }) {
                 throw APIError(.unprocessableContent, "report.unknown_organisation", "没有登记单位「\(unknown)」", field: organisation == unknown ? "organisation" : "involved")
             }
-            if let organisation, let unit = known[organisation], !tree.isWithin(jurisdiction, unit.jurisdictionID) && !tree.isWithin(unit.jurisdictionID, jurisdiction) {
+            if let organisation, let unit = known[organisation], !tree.isRelated(jurisdiction, unit.jurisdictionID) {
                 throw APIError(.unprocessableContent, "report.organisation_elsewhere", "「\(unit.name)」不在「\(jurisdiction)」辖区", field: "organisation")
             }
         }
@@ -264,10 +264,16 @@ struct IncidentRoutes {
     /// What each transition needs besides seeing the incident.
     static func transitionAction(_ body: JSONBody) throws -> Action {
         let action = try body.requiredString("action")
-        guard transitionFields[action] != nil else {
+        guard let required = requiredAction(action) else {
             throw APIError(.unprocessableContent, "transition.unknown_action", "未知操作「\(action)」，可选：\(transitionFields.keys.sorted().joined(separator: "、"))", field: "action")
         }
-        switch action {
+        return required
+    }
+
+    /// The action a transition needs, by its name; nil for a name that is no transition.
+    static func requiredAction(_ name: String) -> Action? {
+        guard transitionFields[name] != nil else { return nil }
+        switch name {
         case "verify": return .verify
         case "startResponse", "changeLevel", "endResponse", "handOverCommand": return .decideResponse
         default: return .command

@@ -14,7 +14,7 @@ enum IncidentView {
         fields["grade"] = grade(incident.grade)
         if let plan {
             fields["planName"] = .string(plan.name)
-            fields["categoryName"] = .optional(incident.category.flatMap { id in plan.categories.first { $0.id == id }?.name })
+            fields["categoryName"] = .optional(incident.category.flatMap(plan.categoryName))
             fields["authority"] = authority(incident, plan: plan)
             fields["terminationConditions"] = .array(plan.termination.conditions.map { condition in
                 let confirmation = incident.confirmedConditions.first { $0.conditionID == condition.id }

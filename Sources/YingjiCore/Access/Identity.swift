@@ -38,6 +38,9 @@ public struct JurisdictionTree: Sendable {
     public func subtree(_ root: String) -> [String] { ids.filter { isWithin($0, root) }.sorted() }
 
     public func contains(_ id: String) -> Bool { ids.contains(id) }
+
+    /// One jurisdiction lies within the other (either way): a unit there may take part in an incident here.
+    public func isRelated(_ id: String, _ other: String) -> Bool { isWithin(id, other) || isWithin(other, id) }
 }
 
 /// What decides who may see an incident: where it happened and which organisations have a part in it.

@@ -26,6 +26,9 @@ public struct LeadDepartment: Sendable, Encodable {
 }
 
 extension Plan {
+    /// The plan's name for a category id, nil when the plan has no such category.
+    public func categoryName(_ id: String) -> String? { categories.first { $0.id == id }?.name }
+
     /// The category whose id, name or alias is exactly `text`.
     public func category(named text: String) -> AccidentCategory? {
         let wanted = text.trimmingCharacters(in: .whitespaces)

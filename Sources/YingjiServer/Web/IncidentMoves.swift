@@ -17,9 +17,7 @@ struct IncidentMoves {
     private var posts: PostResolver { PostResolver(incident: incident, plan: plan, identity: identity, tree: tree) }
 
     private func may(_ action: String) -> Bool {
-        guard incident.allowedMoves.contains(action) else { return false }
-        let body = try? JSONBody(.object(["action": .string(action)]), allowed: ["action"], path: "")
-        guard let required = body.flatMap({ try? IncidentRoutes.transitionAction($0) }) else { return false }
+        guard incident.allowedMoves.contains(action), let required = IncidentRoutes.requiredAction(action) else { return false }
         return identity.may(required, on: incident.access, tree: tree)
     }
 
@@ -118,7 +116,7 @@ struct IncidentMoves {
                 }
                 return field
             },
-            "incidentID": incident.id, "version": incident.version, "csrf": WebRoutes.csrf(identity),
+            "incidentID": incident.id, "version": incident.version, "csrf": WebPages.csrf(identity),
         ])
     }
 }

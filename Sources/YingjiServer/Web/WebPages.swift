@@ -61,6 +61,12 @@ public struct WebPages: Sendable {
 
     func text(_ key: String) -> String { strings[key] ?? key }
 
+    /// The session's CSRF token for the page's forms ("" for a token-signed request, which has no forms).
+    static func csrf(_ identity: Identity) -> String {
+        if case .session(let token) = identity.method { return token }
+        return ""
+    }
+
     /// The values without empty strings: Mustache renders a section for any string, even "",
     /// so a plan text that is absent must be absent from the page's values too.
     static func present(_ values: [String: Any]) -> [String: Any] {
@@ -69,10 +75,8 @@ public struct WebPages: Sendable {
 
     /// Who is signed in, where and as what, for the header of every page.
     func user(_ identity: Identity, catalog: JurisdictionCatalog) -> [String: Any] {
-        var csrf = ""
-        if case .session(let token) = identity.method { csrf = token }
-        return [
-            "name": identity.user.name, "login": identity.user.login, "csrf": csrf,
+        [
+            "name": identity.user.name, "login": identity.user.login, "csrf": Self.csrf(identity),
             "grants": identity.grants.map { grant in
                 [
                     "jurisdictionName": grant.jurisdictionID == JurisdictionTree.everywhere ? (strings["allJurisdictions"] ?? "") : catalog.jurisdiction(grant.jurisdictionID)?.name ?? grant.jurisdictionID,

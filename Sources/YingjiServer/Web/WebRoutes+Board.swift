@@ -77,7 +77,7 @@ extension WebRoutes {
 
     func categoryName(_ incident: Incident) -> String? {
         guard let category = incident.category else { return nil }
-        return server.catalog.plan(forJurisdiction: incident.jurisdiction)?.categories.first { $0.id == category }?.name ?? category
+        return server.catalog.plan(forJurisdiction: incident.jurisdiction)?.categoryName(category) ?? category
     }
 
     /// 逾期: every overdue reporting obligation of the incidents this account may see, the

@@ -76,11 +76,9 @@ extension WebRoutes {
 
     func commandView(_ incident: Incident, identity: Identity, status: HTTPResponse.Status = .ok, formError: String? = nil) async throws -> Response {
         let tree = server.catalog.tree
-        let mayCommand = identity.may(.command, on: incident.access, tree: tree) && (incident.status == .responding || incident.status == .suspended)
-        let mayAct = identity.may(.actOnTask, on: incident.access, tree: tree) && (incident.status == .responding || incident.status == .suspended)
-        let ownUnits = Set(identity.grants(covering: incident.access, tree: tree).filter { Permissions.allows($0.role, .actOnTask) }.compactMap(\.organisationID))
-        let csrf = Self.csrf(identity)
-        let organisations = try await server.store.accounts.organisations().filter { tree.isWithin(incident.jurisdiction, $0.jurisdictionID) || tree.isWithin($0.jurisdictionID, incident.jurisdiction) }
+        let mayCommand = identity.may(.command, on: incident.access, tree: tree) && incident.commandPostIsWorking
+        let csrf = WebPages.csrf(identity)
+        let organisations = try await server.store.accounts.organisations().filter { tree.isRelated(incident.jurisdiction, $0.jurisdictionID) }
         var values: [String: Any] = [
             "id": incident.id, "incidentID": incident.id, "version": incident.version, "csrf": csrf, "live": "incident:\(incident.id)",
             "pageURL": "/incidents/\(incident.id)/command",
@@ -101,7 +99,7 @@ extension WebRoutes {
             return pages.page("command", title: "\(pages.text("commandTitle")) \(incident.id)", identity: identity, catalog: server.catalog, status: status, values: values)
         }
         let taskRow = { (task: CommandTask) -> [String: Any] in
-            let mine = mayCommand || (mayAct && task.assignee.kind == .unit && ownUnits.contains(task.assignee.id))
+            let mine = mayCommand || (incident.commandPostIsWorking && CommandRoutes.isOwnUnits(task, identity: identity, incident: incident, tree: tree))
             var row: [String: Any] = [
                 "id": task.id, "title": task.title, "status": task.status.chineseName, "statusClass": task.status.rawValue,
                 "assignee": task.assignee.name, "acknowledgeBy": Self.display(task.acknowledgeBy),

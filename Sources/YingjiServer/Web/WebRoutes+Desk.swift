@@ -12,10 +12,7 @@ extension WebRoutes {
     @Sendable func desk(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let places = reportingJurisdictions(identity)
-        guard let place = Self.chosen(places, request.uri.queryParameters["jurisdiction"].map(String.init)) else {
-            return pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: .forbidden,
-                              values: ["mayNotReport": true])
-        }
+        guard let place = Self.chosen(places, request.uri.queryParameters["jurisdiction"].map(String.init)) else { return deskDenied(identity) }
         return try await deskPage(identity, places: places, place: place, form: nil)
     }
 
@@ -36,10 +33,7 @@ extension WebRoutes {
         let form = FormBody(buffer)
         let places = reportingJurisdictions(identity)
         guard let place = Self.chosen(places, form["jurisdiction"]), place.id == form["jurisdiction"],
-              let plan = server.catalog.plan(forJurisdiction: place.id) else {
-            return pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: .forbidden,
-                              values: ["mayNotReport": true])
-        }
+              let plan = server.catalog.plan(forJurisdiction: place.id) else { return deskDenied(identity) }
         let now = server.clock.now()
         var report = ReportForm(form, kind: .initial, plan: plan, now: now, text: pages.text)
         if form["intent"] == "preview" || !report.isValid {
@@ -63,19 +57,19 @@ extension WebRoutes {
                 guard case .object(let fields) = try JSONValue.parse(stored.body), case .string(let id)? = fields["id"] else { throw HTTPError(.internalServerError) }
                 return Self.redirect("/incidents/\(id)")
             }
-        } catch let error as APIError where error.code == "idempotency.key_reused" {
-            // This form was sent before and made an incident; what comes back now is another
-            // report, and gets a key of its own once it has been checked.
-            report.errors["form"] = pages.text("deskResent")
-            return try await deskPage(identity, places: places, place: place, form: (form, report), status: .conflict, freshKey: true)
-        } catch let error as APIError {
-            report.errors[error.field ?? "form"] = error.message
-            return try await deskPage(identity, places: places, place: place, form: (form, report), status: error.status)
-        } catch let error as IncidentError {
-            let api = APIError(error)
-            report.errors[api.field ?? "form"] = api.message
-            return try await deskPage(identity, places: places, place: place, form: (form, report), status: api.status)
+        } catch {
+            guard let api = APIError.from(error) else { throw error }
+            // A form sent before (it made an incident) and changed since is another report: it
+            // gets a key of its own once it has been checked.
+            let resent = api.code == "idempotency.key_reused"
+            report.errors[resent ? "form" : api.field ?? "form"] = resent ? pages.text("deskResent") : api.message
+            return try await deskPage(identity, places: places, place: place, form: (form, report), status: resent ? .conflict : api.status, freshKey: resent)
         }
+    }
+
+    /// The desk for an account that may report nowhere.
+    private func deskDenied(_ identity: Identity) -> Response {
+        pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: .forbidden, values: ["mayNotReport": true])
     }
 
     /// Where this account may report an incident: jurisdictions with a plan under a grant that allows it.
@@ -91,10 +85,7 @@ extension WebRoutes {
 
     private func deskPage(_ identity: Identity, places: [RegisteredJurisdiction], place: RegisteredJurisdiction,
                           form: (body: FormBody, report: ReportForm)?, status: HTTPResponse.Status = .ok, freshKey: Bool = false) async throws -> Response {
-        guard let plan = server.catalog.plan(forJurisdiction: place.id) else {
-            return pages.page("desk", title: pages.text("deskTitle"), identity: identity, catalog: server.catalog, status: .forbidden,
-                              values: ["mayNotReport": true])
-        }
+        guard let plan = server.catalog.plan(forJurisdiction: place.id) else { return deskDenied(identity) }
         let report = form?.report
         let groups = FormLayout.groups(plan: plan, kind: .initial, report: report, pages: pages)
         let inputs = Set(groups.flatMap { ($0["fields"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } })
@@ -104,7 +95,7 @@ extension WebRoutes {
             "jurisdictionID": place.id, "jurisdictionName": place.name, "planName": plan.name,
             "places": places.map { ["id": $0.id, "name": $0.name, "current": $0.id == place.id] },
             "manyPlaces": places.count > 1,
-            "csrf": Self.csrf(identity),
+            "csrf": WebPages.csrf(identity),
             // A new key per blank form; a form sent back with errors keeps its key.
             "formKey": (freshKey ? nil : form?.body["_key"]) ?? Self.newFormKey(),
             "groups": groups,
@@ -169,10 +160,5 @@ extension WebRoutes {
 
     static func newFormKey() -> String {
         (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 36) }.joined(separator: "-")
-    }
-
-    static func csrf(_ identity: Identity) -> String {
-        if case .session(let token) = identity.method { return token }
-        return ""
     }
 }

@@ -100,10 +100,14 @@ extension WebRoutes {
         } catch {
             // The page again with the reason and with what was typed (at the incident's current
             // version, so after checking it the form can simply be sent again).
-            let api = (error as? APIError) ?? (error as? IncidentError).map(APIError.init)
-            guard let api else { throw error }
+            guard let api = APIError.from(error) else { throw error }
             return try await refused(try await server.incidents.incident(id), identity, api, form)
         }
+    }
+
+    /// "死亡 3", "直接经济损失 1200万元": the figures given, in the order of `Metric`.
+    static func figureTexts(_ figures: AccidentFigures) -> [String] {
+        Metric.allCases.compactMap { metric in figures.values[metric].map { "\(metric.chineseName) \(metric == .directLoss ? Money.format($0) : "\($0)")" } }
     }
 
     func formVersion(_ form: FormBody) throws -> Int {
@@ -125,7 +129,7 @@ extension WebRoutes {
         let name = { (role: String) in plan?.roleName(role) ?? role }
         let writable = incident.status != .archived
         let mayFulfil = identity.may(.fulfilObligation, on: incident.access, tree: tree) && writable
-        let csrf = Self.csrf(identity)
+        let csrf = WebPages.csrf(identity)
         let grade = incident.grade?.grade
         var values: [String: Any] = [
             "id": incident.id, "version": incident.version, "csrf": csrf, "live": "incident:\(incident.id)", "pageURL": "/incidents/\(incident.id)",
@@ -136,8 +140,7 @@ extension WebRoutes {
             "status": incident.status.chineseName,
             "level": incident.response.map { ResponseLevel($0.level)?.chineseName ?? "\($0.level)" } ?? pages.text("noLevel"),
             "knownAt": Self.display(incident.knownAt),
-            "figures": Metric.allCases.compactMap { metric in incident.figures.values[metric].map { "\(metric.chineseName) \(metric == .directLoss ? Money.format($0) : "\($0)")" } }
-                .joined(separator: "，"),
+            "figures": Self.figureTexts(incident.figures).joined(separator: "，"),
             "archived": !writable,
             // The criteria that set the grade (the API lists every match).
             "criteria": (incident.grade?.criteria ?? []).filter { $0.grade == grade }.map { ["text": $0.text ?? $0.metric, "source": $0.source] },
@@ -160,7 +163,7 @@ extension WebRoutes {
                 return row
             },
             "reports": incident.reports.map { report -> [String: Any] in
-                let figures = Metric.allCases.compactMap { metric in report.figures.values[metric].map { "\(metric.chineseName) \(metric == .directLoss ? Money.format($0) : "\($0)")" } }
+                let figures = Self.figureTexts(report.figures)
                 // Always set (never absent): a missing key would show the incident's own figures.
                 return ["kind": report.kind.chineseName, "at": Self.display(report.receivedAt), "actor": report.actor,
                         "reportFigures": figures.joined(separator: "，"), "hasFigures": !figures.isEmpty]

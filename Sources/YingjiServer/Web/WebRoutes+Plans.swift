@@ -21,7 +21,7 @@ extension WebRoutes {
         let id = try context.parameters.require("id")
         guard let (plan, places) = plansInUse().first(where: { $0.plan.id == id }) else { return notFound(identity) }
         let role = { (ids: [String]) in ids.map(plan.roleName).joined(separator: pages.text("or")) }
-        let category = { (id: String) in plan.categories.first { $0.id == id }?.name ?? id }
+        let category = { (id: String) in plan.categoryName(id) ?? id }
         let values: [String: Any] = WebPages.present([
             "id": plan.id, "name": plan.name, "issuer": plan.issuer, "year": plan.year, "version": plan.version,
             "status": plan.status ?? "", "places": places.map(\.name).joined(separator: "、"),
