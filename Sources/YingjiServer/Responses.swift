@@ -26,8 +26,8 @@ struct IdempotentWrite {
     let requestHash: String
 
     /// What a write came to: done now, or answered before under the same key.
-    enum Outcome {
-        case done(Incident)
+    enum Outcome<Value> {
+        case done(Value)
         case replayed(IdempotencyRecord)
     }
 
@@ -58,9 +58,9 @@ struct IdempotentWrite {
     }
 
     /// Runs `operation` (which must pass the answer closure on to the service) or replays.
-    func run(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Incident) -> JSONValue,
-             headers: @escaping @Sendable (Incident) -> HTTPFields = { _ in [:] },
-             _ operation: (IdempotencyAnswer?) async throws -> Incident) async throws -> Response {
+    func run<Value>(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Value) -> JSONValue,
+                    headers: @escaping @Sendable (Value) -> HTTPFields = { _ in [:] },
+                    _ operation: ((@Sendable (Value) throws -> IdempotencyRecord)?) async throws -> Value) async throws -> Response {
         switch try await perform(status: status, repository: repository, now: now, render: render, operation) {
         case .done(let incident): return JSONResponse.make(status, render(incident), headers: headers(incident))
         case .replayed(let stored):
@@ -72,14 +72,14 @@ struct IdempotentWrite {
 
     /// Runs `operation` under the key, or returns the answer stored for it; the same key with
     /// another request is 422.
-    func perform(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Incident) -> JSONValue,
-                 _ operation: (IdempotencyAnswer?) async throws -> Incident) async throws -> Outcome {
+    func perform<Value>(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Value) -> JSONValue,
+                        _ operation: ((@Sendable (Value) throws -> IdempotencyRecord)?) async throws -> Value) async throws -> Outcome<Value> {
         guard let key else { return .done(try await operation(nil)) }
         if let stored = try await repository.idempotencyRecord(key: key) { return try replay(stored) }
         let hash = requestHash
         do {
-            return .done(try await operation { incident in
-                IdempotencyRecord(key: key, requestHash: hash, status: Int(status.code), body: render(incident).responseData, createdAt: now)
+            return .done(try await operation { value in
+                IdempotencyRecord(key: key, requestHash: hash, status: Int(status.code), body: render(value).responseData, createdAt: now)
             })
         } catch {
             // A concurrent retry with the same key may have won: answer what it stored.
@@ -88,7 +88,7 @@ struct IdempotentWrite {
         }
     }
 
-    private func replay(_ stored: IdempotencyRecord) throws -> Outcome {
+    private func replay<Value>(_ stored: IdempotencyRecord) throws -> Outcome<Value> {
         guard stored.requestHash == requestHash else {
             throw APIError(.unprocessableContent, "idempotency.key_reused", "该 Idempotency-Key 已用于另一个请求；新请求请换一个键", field: "Idempotency-Key")
         }

@@ -23,6 +23,7 @@ public final class Server: Sendable {
     public let metrics: ServerMetrics
     public let clock: WallClock
     public let accounts: AccountService
+    public let warnings: WarningService
     /// Session cookies carry `Secure` (set when the server sits behind TLS).
     public let secureCookies: Bool
     let pages: WebPages
@@ -45,6 +46,7 @@ public final class Server: Sendable {
         try await catalog.load()
         accounts = AccountService(repository: store.accounts, hasher: hasher, settings: authSettings, clock: self.clock, ids: ids, tree: { catalog.tree })
         incidents = IncidentService(repository: store.incidents, plans: catalog, clock: self.clock, ids: ids, hasher: SHA256ChainHasher())
+        warnings = WarningService(repository: store.warnings, plans: catalog, clock: self.clock, ids: ids, hasher: SHA256ChainHasher())
         events = EventBus()
         metrics = ServerMetrics()
     }
@@ -60,6 +62,7 @@ public final class Server: Sendable {
         WebRoutes(server: self, pages: pages).add(to: router)
         IncidentRoutes(server: self).add(to: router)
         CommandRoutes(server: self).add(to: router)
+        WarningRoutes(server: self).add(to: router)
         EventRoutes(server: self).add(to: router)
         if let testClock { TestClockRoutes(server: self, clock: testClock).add(to: router) }
         return router
@@ -81,6 +84,11 @@ public final class Server: Sendable {
         ("/api/v1/incidents/:id/command", .get), ("/api/v1/incidents/:id/command", .post),
         ("/api/v1/incidents/:id/lead-department", .post),
         ("/api/v1/obligations", .get),
+        ("/api/v1/warnings", .get), ("/api/v1/warnings", .post),
+        ("/api/v1/warnings/:id", .get), ("/api/v1/warnings/:id.cap.xml", .get),
+        ("/api/v1/warnings/:id/moves", .post),
+        ("/api/v1/warnings/:id/timeline", .get),
+        ("/api/v1/feeds/warnings.json", .get),
         ("/api/v1/events", .get),
     ]
 

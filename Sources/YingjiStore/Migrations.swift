@@ -190,6 +190,28 @@ enum Migrations {
                 "ALTER TABLE role_grants_005 RENAME TO role_grants",
             ]
         },
+        // 预警: one row per warning (its versions, actions and approvals in `data`); its chain is
+        // in `timeline` under the warning's id, beside the incidents' chains.
+        Migration(version: 6, name: "Migration006Warnings") { _ in
+            [
+                """
+                CREATE TABLE warnings (
+                    id TEXT PRIMARY KEY,
+                    jurisdiction TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    is_current INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    incident_id TEXT,
+                    organisation_id TEXT,
+                    notified TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    data TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX warnings_jurisdiction_status ON warnings (jurisdiction, status)",
+                "CREATE INDEX warnings_incident ON warnings (incident_id)",
+            ]
+        },
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction. Safe when several

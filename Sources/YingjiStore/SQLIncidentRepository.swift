@@ -118,17 +118,26 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     }
 
     public func timeline(incidentID: String) async throws -> [TimelineEntry] {
-        try await reads.database.raw("""
-            SELECT incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash
-            FROM timeline WHERE incident_id = \(bind: incidentID) ORDER BY sequence
-            """).all().map(Self.decodeEntry)
+        try await Self.timeline(incidentID, on: reads.database)
     }
 
     public func lastTimelineEntry(incidentID: String) async throws -> TimelineEntry? {
-        try await reads.database.raw("""
+        try await Self.lastTimelineEntry(incidentID, on: reads.database)
+    }
+
+    /// A chain from the shared timeline table (an incident's or a warning's), oldest first.
+    static func timeline(_ id: String, on database: any SQLDatabase) async throws -> [TimelineEntry] {
+        try await database.raw("""
             SELECT incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash
-            FROM timeline WHERE incident_id = \(bind: incidentID) ORDER BY sequence DESC LIMIT 1
-            """).all().first.map(Self.decodeEntry)
+            FROM timeline WHERE incident_id = \(bind: id) ORDER BY sequence
+            """).all().map(decodeEntry)
+    }
+
+    static func lastTimelineEntry(_ id: String, on database: any SQLDatabase) async throws -> TimelineEntry? {
+        try await database.raw("""
+            SELECT incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash
+            FROM timeline WHERE incident_id = \(bind: id) ORDER BY sequence DESC LIMIT 1
+            """).all().first.map(decodeEntry)
     }
 
     public func idempotencyRecord(key: String) async throws -> IdempotencyRecord? {
@@ -168,7 +177,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     }
 
     /// `column IN (…)`, or a condition that is never true for an empty list.
-    private static func appendIn(_ column: String, _ values: [String], to sql: inout SQLQueryString) {
+    static func appendIn(_ column: String, _ values: [String], to sql: inout SQLQueryString) {
         guard !values.isEmpty else { sql.appendInterpolation(unsafeRaw: "1 = 0"); return }
         sql.appendInterpolation(unsafeRaw: "\(column) IN (")
         for (index, value) in values.enumerated() {
@@ -179,7 +188,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     }
 
     /// Stores the answer for a key; refused (`keyTaken`) if another request already stored one.
-    private static func claim(_ record: IdempotencyRecord?) -> [WriteStep] {
+    static func claim(_ record: IdempotencyRecord?) -> [WriteStep] {
         guard let record else { return [] }
         return [WriteStep("""
             INSERT INTO idempotency_keys (key, request_hash, status, body, created_at)
@@ -191,7 +200,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     }
 
     /// The new timeline rows in one statement.
-    private static func append(_ entries: [TimelineEntry]) -> [WriteStep] {
+    static func append(_ entries: [TimelineEntry]) -> [WriteStep] {
         guard !entries.isEmpty else { return [] }
         var sql = SQLQueryString("INSERT INTO timeline (incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash) VALUES ")
         for (index, entry) in entries.enumerated() {
@@ -226,7 +235,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         try JSONDecoder().decode(Incident.self, from: Data(try row.decode(column: "data", as: String.self).utf8))
     }
 
-    private static func decodeEntry(_ row: any SQLRow) throws -> TimelineEntry {
+    static func decodeEntry(_ row: any SQLRow) throws -> TimelineEntry {
         TimelineEntry(
             incidentID: try row.decode(column: "incident_id", as: String.self),
             sequence: try row.decode(column: "sequence", as: Int.self),

@@ -13,6 +13,7 @@ public final class Store: Sendable {
     public let incidents: SQLIncidentRepository
     public let jurisdictions: SQLJurisdictionRepository
     public let accounts: SQLAccountRepository
+    public let warnings: SQLWarningRepository
     public let engine: SQLEngine
     private let closer: @Sendable () async throws -> Void
 
@@ -23,6 +24,7 @@ public final class Store: Sendable {
         incidents = SQLIncidentRepository(writer: writer, reads: reads, engine: engine)
         jurisdictions = SQLJurisdictionRepository(writer: writer, reads: reads)
         accounts = SQLAccountRepository(writer: writer, reads: reads)
+        warnings = SQLWarningRepository(writer: writer, reads: reads)
         self.engine = engine
         self.closer = closer
     }

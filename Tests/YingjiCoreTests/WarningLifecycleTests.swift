@@ -10,7 +10,7 @@ import Testing
     static func content(level: Int, polygon: [WarningArea.Point]? = nil, endsAt: Date? = nil) -> WarningContent {
         WarningContent(level: level, issuer: "市生产安全事故应急指挥部", category: "危险化学品", startsAt: Fixture.t0, endsAt: endsAt,
                        area: WarningArea(description: "经开区化工园及周边 2 公里", polygon: polygon), warnings: "园区周边人员避免进入",
-                       developments: "储罐温度持续升高", measures: "停止装卸作业", hotline: "0891-6169012", channels: ["市气象局预警发布平台"],
+                       developments: "储罐温度持续升高", measures: "停止装卸作业", hotline: "0891-6169012", channels: [],
                        specialAudiences: ["学校"])
     }
 
@@ -107,5 +107,43 @@ import Testing
         #expect(field(Self.content(level: 2, polygon: [.init(latitude: 29.6, longitude: 91.1)])) == "area.polygon")
         #expect(field(Self.content(level: 2, polygon: [.init(latitude: 29.6, longitude: 91.1), .init(latitude: 29.65, longitude: 91.2),
                                                        .init(latitude: 29.7, longitude: 91.1)])) == nil)
+        // Kunyu 4.2.4 lists its channels and special audiences: others are refused by position.
+        var content = Self.content(level: 2)
+        content.channels = ["短信", "信鸽"]
+        #expect(field(content) == "channels[1]")
+        content.channels = ["短信", "大喇叭"]
+        content.specialAudiences = ["游客"]
+        #expect(field(content) == "specialAudiences[0]")
+        content.specialAudiences = ["养老院", "警报盲区"]
+        #expect(field(content) == nil)
+    }
+
+    @Test func capTextRoundTripsAndAUnitWarningNeedsNoApproval() throws {
+        let polygon = try #require(WarningArea.parsePolygon("37.21,79.28 37.24,79.28 37.24,79.33 37.21,79.28"))
+        #expect(polygon.count == 3)  // the closing point is kept once
+        #expect(WarningArea(description: "园区", polygon: polygon).capPolygon == "37.21,79.28 37.24,79.28 37.24,79.33 37.21,79.28")
+        #expect(WarningArea.parsePolygon("37.2;79.2") == nil)
+        #expect(WarningArea.parseCircle("37.2,79.2 5")?.radiusKilometres == 5)
+        #expect(WarningArea.parseCircle("37.2,79.2") == nil)
+        #expect(Warning.capTime(Fixture.t0).hasSuffix("+08:00"))
+
+        let plan = try Fixture.plan("kunyu")
+        var (warning, _) = try Warning.draft(id: "w-2", plan: plan, jurisdiction: "kunyu", content: Self.content(level: 3), incidentID: nil,
+                                             unit: WarningUnit(organisationID: "chem", name: "某化工"), notified: ["kunyu-224"], actor: "企业", now: Fixture.t0)
+        #expect(warning.allowedMoves == ["publish"])
+        #expect(throws: IncidentError.self) { try warning.apply(.submit, plan: plan, actor: "企业", now: Fixture.at(1), ids: ids) }
+        #expect(throws: IncidentError.self) { try warning.apply(.publish(post: "municipality"), plan: plan, actor: "师市", now: Fixture.at(1), ids: ids) }
+        let events = try warning.apply(.publish(post: "unit:chem"), plan: plan, actor: "企业", now: Fixture.at(1), ids: ids)
+        #expect(events.map(\.kind) == ["warning.published", "warning.reported_upward"])
+        #expect(events.last?.payload == ["to": ["kunyu", "kunyu-224"], "unit": "chem", "source": "4.2.2"])
+        #expect(warning.actions.isEmpty)
+        #expect(throws: IncidentError.self) { try warning.apply(.lift(post: "municipality", reason: "已控制"), plan: plan, actor: "师市", now: Fixture.at(2), ids: ids) }
+        _ = try warning.apply(.lift(post: "unit:chem", reason: "已控制"), plan: plan, actor: "企业", now: Fixture.at(2), ids: ids)
+        #expect(warning.capMessages.map(\.msgType) == ["Alert", "Cancel"])
+        // Lhasa's plan provides for no unit warnings.
+        #expect(throws: IncidentError.self) {
+            try Warning.draft(id: "w-3", plan: try Fixture.plan("lhasa"), jurisdiction: "lhasa", content: Self.content(level: 3), incidentID: nil,
+                              unit: WarningUnit(organisationID: "b", name: "某建筑"), actor: "企业", now: Fixture.t0)
+        }
     }
 }

@@ -70,6 +70,13 @@ public enum Action: String, CaseIterable, Codable, Sendable {
     case actOnTask = "task.act"
     case fulfilObligation = "obligation.fulfil"
     case correctTimeline = "timeline.correct"
+    case readWarning = "warning.read"
+    /// Draft, submit and adjust warnings; an enterprise reporter, its own unit's warning only.
+    case draftWarning = "warning.draft"
+    /// Approve, publish and lift warnings, in the plan post the account holds (Lhasa 3.2 …).
+    case issueWarning = "warning.issue"
+    /// Record the plan's measures for a warning as assigned and carried out.
+    case actOnWarning = "warning.act"
     case manageJurisdictions = "jurisdiction.manage"
     case manageAccounts = "account.manage"
 
@@ -85,6 +92,10 @@ public enum Action: String, CaseIterable, Codable, Sendable {
         case .actOnTask: return "受领、办理本单位的现场任务"
         case .fulfilObligation: return "登记报告义务已履行"
         case .correctTimeline: return "更正记录"
+        case .readWarning: return "查看预警"
+        case .draftWarning: return "起草、报请审批、调整预警（企业报告员：本单位预警）"
+        case .issueWarning: return "审定、发布、解除预警（须持预案规定的岗位）"
+        case .actOnWarning: return "登记预警措施的落实"
         case .manageJurisdictions: return "管理辖区"
         case .manageAccounts: return "管理账号与令牌"
         }
@@ -96,9 +107,9 @@ public enum Action: String, CaseIterable, Codable, Sendable {
 /// `docs/security.md` prints this table and the permission matrix test is generated from it.
 public enum Permissions {
     public static let table: [UserRole: Set<Action>] = {
-        let read: Set<Action> = [.readIncident, .readTimeline]
-        let duty: Set<Action> = read.union([.reportIncident, .followUp, .verify, .fulfilObligation])
-        let leadership: Set<Action> = read.union([.followUp, .verify, .decideResponse, .command, .actOnTask])
+        let read: Set<Action> = [.readIncident, .readTimeline, .readWarning]
+        let duty: Set<Action> = read.union([.reportIncident, .followUp, .verify, .fulfilObligation, .draftWarning, .actOnWarning])
+        let leadership: Set<Action> = read.union([.followUp, .verify, .decideResponse, .command, .actOnTask, .draftWarning, .issueWarning, .actOnWarning])
         return [
             .dutyOfficer: duty,
             .dutyLeader: duty.union([.command, .actOnTask, .correctTimeline]),
@@ -108,10 +119,10 @@ public enum Permissions {
             .deputyCommander: leadership,
             .hqOffice: duty.union([.command, .actOnTask, .correctTimeline]),
             .memberLiaison: read.union([.actOnTask]),
-            .enterpriseReporter: [.readIncident, .reportIncident, .followUp],
-            .pressOfficer: [.readIncident],
+            .enterpriseReporter: [.readIncident, .reportIncident, .followUp, .readWarning, .draftWarning],
+            .pressOfficer: [.readIncident, .readWarning],
             .viewer: read,
-            .administrator: [.readIncident, .readTimeline, .manageJurisdictions, .manageAccounts],
+            .administrator: [.readIncident, .readTimeline, .readWarning, .manageJurisdictions, .manageAccounts],
         ]
     }()
 

@@ -12,25 +12,39 @@ public enum WarningCommand: Sendable, Equatable {
     case adjust(WarningContent, reason: String)
     /// 解除 — only by the post that published it (谁发布、谁解除).
     case lift(post: String, reason: String)
-    case completeAction(id: String)
+    /// 措施落实: one of the plan's measures carried out.
+    case completeAction(id: String, note: String? = nil)
+    /// Names who carries out a measure (a unit or department).
+    case assignAction(id: String, owner: String)
+    /// The incident the warning concerns, or that it led to.
+    case linkIncident(String)
 }
 
 extension Warning {
     /// A new draft, checked against the plan: its level, times and area.
+    /// With `unit`, a production unit's own warning, which the plan must provide for (Kunyu 4.2.2,
+    /// Bachu 3.3); `notified` are the jurisdictions told of it besides its own.
     public static func draft(id: String, plan: Plan, jurisdiction: String, content: WarningContent, incidentID: String?,
-                             actor: String, now: Date) throws -> (Warning, [TimelineEvent]) {
+                             unit: WarningUnit? = nil, notified: [String] = [], actor: String, now: Date) throws -> (Warning, [TimelineEvent]) {
+        if unit != nil, plan.warnings.unitWarnings == nil {
+            throw IncidentError(.invalid, "warning.no_unit_warnings", "预案「\(plan.name)」未规定生产经营单位发布本单位预警", field: "organisationID")
+        }
         try plan.check(content)
         let warning = Warning(id: id, planID: plan.id, jurisdiction: jurisdiction, status: .draft,
                               versions: [WarningVersion(number: 1, content: content)], issuerPost: nil, liftedAt: nil, liftedBy: nil,
-                              actions: [], incidentID: incidentID, version: 1, createdAt: now, updatedAt: now)
+                              actions: [], incidentID: incidentID, unit: unit, notified: notified, version: 1, createdAt: now, updatedAt: now)
         return (warning, [TimelineEvent("warning.drafted", ["level": .int(Int64(content.level)), "issuer": .string(content.issuer),
-                                                            "incidentID": .optional(incidentID)])])
+                                                            "incidentID": .optional(incidentID), "unit": .optional(unit?.organisationID),
+                                                            "notified": .array(notified.map(JSONValue.string))])])
     }
+
+    /// Published and not lifted: what the public list and the feed show.
+    public var isCurrent: Bool { status != .lifted && inForce != nil }
 
     /// The moves the warning's state allows now.
     public var allowedMoves: [String] {
         switch status {
-        case .draft: return ["submit"]
+        case .draft: return unit == nil ? ["submit"] : ["publish"]
         case .submitted: return ["approve"]
         case .approved: return ["publish"]
         case .published: return ["adjust", "lift"]
@@ -52,6 +66,7 @@ extension Warning {
         let level = version.content.level
         switch command {
         case .submit:
+            try refuseForUnit(plan, "报请审批")
             try require(.draft, "报请审批")
             version.submittedBy = actor
             version.submittedAt = now
@@ -59,6 +74,7 @@ extension Warning {
             versions[versions.count - 1] = version
             return [TimelineEvent("warning.submitted", ["version": .int(Int64(version.number)), "level": .int(Int64(level))])]
         case .approve(let post):
+            try refuseForUnit(plan, "审批")
             try require(.submitted, "审批")
             let approval = try plan.approval(forWarningLevel: level)
             guard approval.approvedBy.contains(post) else {
@@ -70,6 +86,23 @@ extension Warning {
             status = .approved
             versions[versions.count - 1] = version
             return [TimelineEvent("warning.approved", ["version": .int(Int64(version.number)), "post": .string(post), "source": .string(approval.source.clause)])]
+        case .publish(let post) where unit != nil:
+            // 本单位预警: published by the unit itself and reported upward at once (Kunyu 4.2.2, Bachu 3.3).
+            guard let unit, let rule = plan.warnings.unitWarnings else { return [] }
+            try require(.draft, "发布")
+            guard post == unit.post else {
+                throw IncidentError(.forbidden, "warning.not_issuer", "本单位预警由「\(unit.name)」发布（\(rule.source)）", field: "post")
+            }
+            version.submittedBy = version.submittedBy ?? actor
+            version.submittedAt = version.submittedAt ?? now
+            version.publishedBy = actor
+            version.publishedAt = now
+            if issuerPost == nil { issuerPost = post }
+            status = .published
+            versions[versions.count - 1] = version
+            return [TimelineEvent("warning.published", ["version": .int(Int64(version.number)), "level": .int(Int64(level)), "post": .string(post)]),
+                    TimelineEvent("warning.reported_upward", ["to": .array(([jurisdiction] + notified).map(JSONValue.string)), "unit": .string(unit.organisationID),
+                                                              "source": .string(rule.source.clause)])]
         case .publish(let post):
             try require(.approved, "发布")
             let approval = try plan.approval(forWarningLevel: level)
@@ -104,16 +137,41 @@ extension Warning {
             liftedAt = now
             liftedBy = actor
             return [TimelineEvent("warning.lifted", ["post": .string(post), "reason": .string(reason)])]
-        case .completeAction(let id):
-            guard let index = actions.firstIndex(where: { $0.id == id }) else {
-                throw IncidentError(.invalid, "warning.unknown_action", "没有措施「\(id)」", field: "actionID")
-            }
+        case .completeAction(let id, let note):
+            let index = try actionIndex(id)
             guard actions[index].status == .pending else { throw IncidentError(.conflict, "warning.action_done", "措施已完成") }
             actions[index].status = .done
+            actions[index].note = note
             actions[index].doneBy = actor
             actions[index].doneAt = now
-            return [TimelineEvent("warning.action_done", ["actionID": .string(id), "text": .string(actions[index].text)])]
+            return [TimelineEvent("warning.action_done", ["actionID": .string(id), "text": .string(actions[index].text), "note": .optional(note)])]
+        case .assignAction(let id, let owner):
+            let index = try actionIndex(id)
+            let name = owner.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !name.isEmpty else { throw IncidentError(.invalid, "warning.missing", "缺少「owner」", field: "owner") }
+            guard actions[index].status == .pending else { throw IncidentError(.conflict, "warning.action_done", "措施已完成") }
+            actions[index].owner = name
+            return [TimelineEvent("warning.action_assigned", ["actionID": .string(id), "owner": .string(name)])]
+        case .linkIncident(let incident):
+            guard incidentID != incident else { return [] }
+            let previous = incidentID
+            incidentID = incident
+            return [TimelineEvent("warning.linked", ["incidentID": .string(incident), "previous": .optional(previous)])]
         }
+    }
+
+    private func actionIndex(_ id: String) throws -> Int {
+        guard let index = actions.firstIndex(where: { $0.id == id }) else {
+            throw IncidentError(.invalid, "warning.unknown_action", "没有措施「\(id)」", field: "actionID")
+        }
+        return index
+    }
+
+    /// A unit warning is the unit's own: no government approval (Kunyu 4.2.2, Bachu 3.3).
+    private func refuseForUnit(_ plan: Plan, _ move: String) throws {
+        guard let unit else { return }
+        let clause = plan.warnings.unitWarnings.map { "（\($0.source)）" } ?? ""
+        throw IncidentError(.conflict, "warning.unit_no_approval", "本单位预警由「\(unit.name)」直接发布并上报\(clause)，无需\(move)")
     }
 
     private func require(_ state: Status, _ move: String) throws {
@@ -138,7 +196,7 @@ extension Plan {
     /// 红色 / 橙色 / 黄色 / 蓝色, as the plan names its levels.
     public func colourName(_ level: Int) -> String { warnings.levels.first { $0.level == level }?.colourName ?? "\(level)级" }
 
-    func approval(forWarningLevel level: Int) throws -> WarningApproval {
+    public func approval(forWarningLevel level: Int) throws -> WarningApproval {
         guard let approval = warnings.approval(for: level) else {
             throw IncidentError(.invalid, "warning.no_approval", "预案未规定\(colourName(level))预警由谁审定", field: "level")
         }
@@ -146,7 +204,7 @@ extension Plan {
     }
 
     /// A warning's level, times and area, each problem named by its field.
-    func check(_ content: WarningContent) throws {
+    public func check(_ content: WarningContent) throws {
         guard warnings.levels.contains(where: { $0.level == content.level }) else {
             let known = warnings.levels.map { "\($0.level)（\($0.colourName)）" }.joined(separator: "、")
             throw IncidentError(.invalid, "warning.unknown_level", "预警级别须为 \(known)", field: "level")
@@ -157,6 +215,13 @@ extension Plan {
         for (value, field) in [(content.issuer, "issuer"), (content.category, "category"), (content.area.description, "area.description"), (content.warnings, "warnings")]
             where value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw IncidentError(.invalid, "warning.missing", "缺少「\(field)」", field: field)
+        }
+        // Channels and audiences from the plan's own lists when it has them (Kunyu 4.2.4).
+        for (values, known, field) in [(content.channels, warnings.channels, "channels"), (content.specialAudiences, warnings.specialAudiences, "specialAudiences")]
+            where !known.isEmpty {
+            if let bad = values.firstIndex(where: { !known.contains($0) }) {
+                throw IncidentError(.invalid, "warning.unknown_\(field)", "「\(values[bad])」不在预案列出的范围内，可选：\(known.joined(separator: "、"))", field: "\(field)[\(bad)]")
+            }
         }
         if let polygon = content.area.polygon {
             guard polygon.count >= 3 else { throw IncidentError(.invalid, "warning.polygon", "范围多边形至少要有 3 个点", field: "area.polygon") }

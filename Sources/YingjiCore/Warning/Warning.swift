@@ -32,6 +32,12 @@ public struct Warning: Sendable, Codable, Equatable {
     public var actions: [WarningAction]
     /// The incident it concerns, or that it led to.
     public var incidentID: String?
+    /// Set for a production unit's own warning (Kunyu 4.2.2, Bachu 3.3): the unit publishes and
+    /// lifts it itself, and it is reported upward when published.
+    public var unit: WarningUnit?
+    /// Jurisdictions told of it besides its own: the ones above a unit warning, and neighbours
+    /// it may affect. They see it as their own jurisdiction's.
+    public var notified: [String]
     public var version: Int
     public let createdAt: Date
     public var updatedAt: Date
@@ -39,6 +45,19 @@ public struct Warning: Sendable, Codable, Equatable {
     public var current: WarningVersion? { versions.last }
     /// The version in force: the last published one (an adjustment awaiting approval is not yet in force).
     public var inForce: WarningVersion? { versions.last { $0.publishedAt != nil } }
+}
+
+/// The production unit that issued a unit warning.
+public struct WarningUnit: Sendable, Codable, Equatable {
+    public let organisationID: String
+    public let name: String
+    public init(organisationID: String, name: String) {
+        self.organisationID = organisationID
+        self.name = name
+    }
+
+    /// The post a unit warning is published and lifted in.
+    public var post: String { "unit:\(organisationID)" }
 }
 
 /// What a warning says (Kunyu 4.2.4, Bachu 3.3.2), and its approval record.
@@ -122,6 +141,52 @@ public struct WarningArea: Sendable, Codable, Equatable {
         self.polygon = polygon
         self.circle = circle
     }
+
+    /// The polygon as CAP writes it: `lat,lon` pairs separated by spaces, closed (first = last).
+    public var capPolygon: String? {
+        guard var points = polygon, let first = points.first else { return nil }
+        if points.last != first { points.append(first) }
+        return points.map(\.capText).joined(separator: " ")
+    }
+
+    /// The circle as CAP writes it: `lat,lon radius` (kilometres).
+    public var capCircle: String? {
+        circle.map { "\($0.centre.capText) \(Self.number($0.radiusKilometres))" }
+    }
+
+    /// Reads CAP's polygon text (`lat,lon lat,lon …`); nil when a pair is not two numbers.
+    public static func parsePolygon(_ text: String) -> [Point]? {
+        let pairs = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init)
+        var points: [Point] = []
+        for pair in pairs {
+            guard let point = Point(capText: pair) else { return nil }
+            points.append(point)
+        }
+        // A closed ring repeats its first point; keep it once.
+        if points.count > 3, points.first == points.last { points.removeLast() }
+        return points.isEmpty ? nil : points
+    }
+
+    /// Reads CAP's circle text (`lat,lon radius`); nil when it is not that shape.
+    public static func parseCircle(_ text: String) -> Circle? {
+        let parts = text.split(separator: " ").map(String.init)
+        guard parts.count == 2, let centre = Point(capText: parts[0]), let radius = Double(parts[1]), radius.isFinite else { return nil }
+        return Circle(centre: centre, radiusKilometres: radius)
+    }
+
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
+
+extension WarningArea.Point {
+    init?(capText: String) {
+        let parts = capText.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count == 2, let latitude = Double(parts[0]), let longitude = Double(parts[1]) else { return nil }
+        self.init(latitude: latitude, longitude: longitude)
+    }
+
+    var capText: String { "\(WarningArea.number(latitude)),\(WarningArea.number(longitude))" }
 }
 
 /// One of the plan's measures for the level, to be carried out once the warning is out.
@@ -136,6 +201,7 @@ public struct WarningAction: Sendable, Codable, Equatable {
     public let level: Int
     public var owner: String?
     public var status: Status
+    public var note: String?
     public var doneBy: String?
     public var doneAt: Date?
 }

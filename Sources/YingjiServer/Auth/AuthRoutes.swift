@@ -18,7 +18,7 @@ struct AuthMiddleware: RouterMiddleware {
         var request = request
         let segments = request.uri.path.split(separator: "/")
         let isAPI = segments.first == "api"
-        let open = isAPI ? (segments == ["api", "v1", "session"] && request.method == .post) : Self.isOpenPage(segments)
+        let open = isAPI ? Self.isOpenAPI(segments, request.method) : Self.isOpenPage(segments)
         let found = try await Self.identify(request, accounts: accounts, address: context.address)
         if let identity = found.identity {
             if case .session(let expected) = identity.method, !Self.isSafe(request.method) {
@@ -71,6 +71,16 @@ struct AuthMiddleware: RouterMiddleware {
     /// Pages anyone may open: sign-in, static files, health and metrics.
     static func isOpenPage(_ segments: [Substring]) -> Bool {
         segments == ["login"] || segments == ["health"] || segments == ["metrics"] || (segments.count == 2 && segments[0] == "static")
+            || segments == ["public", "warnings"]
+    }
+
+    /// Signing in, and what a published warning says (its CAP alert, the feed of current warnings):
+    /// public information, meant to reach everyone.
+    static func isOpenAPI(_ segments: [Substring], _ method: HTTPRequest.Method) -> Bool {
+        if segments == ["api", "v1", "session"] { return method == .post }
+        guard isSafe(method) else { return false }
+        return segments == ["api", "v1", "feeds", "warnings.json"]
+            || (segments.count == 4 && segments[2] == "warnings" && segments[3].hasSuffix(".cap.xml") && segments[0] == "api" && segments[1] == "v1")
     }
 
     static func isSafe(_ method: HTTPRequest.Method) -> Bool { [.get, .head, .options].contains(method) }
