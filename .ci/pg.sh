@@ -18,7 +18,7 @@ start_test_postgres() {
   _pg_as "$(_pg_bin)/initdb" -D "$dir/data" -U postgres --pwfile="$dir/pw" --auth=scram-sha-256 \
       -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
   _pg_as "$(_pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "-c listen_addresses=127.0.0.1 \
-      -p $TEST_PG_PORT -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
+      -p $TEST_PG_PORT -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" start >/dev/null \
       || { cat "$dir/server.log" >&2; return 1; }
   psql "${DATABASE_URL%/*}/postgres?sslmode=disable" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE ${TEST_PG_DB}" >/dev/null
 }

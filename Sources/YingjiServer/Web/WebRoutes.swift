@@ -25,6 +25,12 @@ struct WebRoutes {
         router.get("incidents/:id/command", use: commandPage)
         router.post("incidents/:id/command", use: commandForm)
         router.post("incidents/:id/lead-department", use: leadForm)
+        router.get("warnings", use: warningsPage)
+        router.get("warnings/new", use: newWarningPage)
+        router.post("warnings", use: submitWarning)
+        router.get("warnings/:id", use: warningPage)
+        router.post("warnings/:id/moves", use: warningMove)
+        router.get("public/warnings", use: publicWarnings)
         router.get("overdue", use: overdue)
         router.get("plans", use: plans)
         router.get("plans/:id", use: planPage)
@@ -113,6 +119,8 @@ struct WebRoutes {
 /// An `application/x-www-form-urlencoded` body.
 struct FormBody {
     private var values: [String: String] = [:]
+    /// Every value of each key, in order (checkboxes send one pair per ticked box).
+    private var lists: [String: [String]] = [:]
 
     init(_ buffer: ByteBuffer) {
         self.init(String(buffer: buffer))
@@ -122,10 +130,14 @@ struct FormBody {
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let decode = { (part: Substring) in String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            guard let key = parts.first.map(decode), !key.isEmpty, values[key] == nil else { continue }
-            values[key] = parts.count == 2 ? decode(parts[1]) : ""
+            guard let key = parts.first.map(decode), !key.isEmpty else { continue }
+            let value = parts.count == 2 ? decode(parts[1]) : ""
+            lists[key, default: []].append(value)
+            if values[key] == nil { values[key] = value }
         }
     }
 
     subscript(_ key: String) -> String? { values[key] }
+
+    func all(_ key: String) -> [String] { lists[key] ?? [] }
 }

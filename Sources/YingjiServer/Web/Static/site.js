@@ -98,15 +98,19 @@
   function listen(live) {
     if (!window.EventSource) { return; }
     var incident = live.indexOf("incident:") === 0 ? live.slice(9) : null;
+    var warning = live.indexOf("warning:") === 0 ? live.slice(8) : null;
+    var warnings = live === "warnings" || live === "public-warnings" || warning !== null;
     var source = new EventSource("/api/v1/events");
     function concerns(event) {
-      if (!incident) { return true; }
+      if (!incident && !warning) { return true; }
       try {
         var data = JSON.parse(event.data);
-        return data.id === incident || data.incidentID === incident;
+        return warning ? data.warningID === warning : data.id === incident || data.incidentID === incident;
       } catch (e) { return false; }
     }
-    ["incident.created", "incident.changed", "obligation.overdue", "obligation.due_soon", "task.escalated"].forEach(function (name) {
+    // Warning pages follow the warnings; the incident pages and the board follow incidents.
+    (warnings ? ["warning.changed", "warning.reported"]
+      : ["incident.created", "incident.changed", "obligation.overdue", "obligation.due_soon", "task.escalated"]).forEach(function (name) {
       source.addEventListener(name, function (event) { if (concerns(event)) { refresh(); } });
     });
     source.addEventListener("reset", refresh);
