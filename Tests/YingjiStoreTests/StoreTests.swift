@@ -112,6 +112,37 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         try await store.close()
     }
 
+    /// A warning's chain lives in the shared timeline table: stored with the warning in one
+    /// write, refused on a stale version, and a row changed by hand is named by the audit.
+    @Test(arguments: Engines.all) func warningsAndTheirChainsRoundTripAndTamperingIsFound(_ engine: SQLEngine) async throws {
+        // A schema of its own on PostgreSQL, so the lists hold only this test's warning.
+        let store = engine == .sqlite ? try await Engines.open(engine)
+            : try await Store.open(postgresURL: ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "", schema: "w_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))
+        let warnings = WarningService(repository: store.warnings, plans: try KunyuOnly(), clock: FixedClock(t0), ids: UUIDs(), hasher: SHA256ChainHasher())
+        let content = WarningContent(level: 3, issuer: "师市", category: "危险化学品", startsAt: t0, area: WarningArea(description: "园区"),
+                                     warnings: "避免进入", developments: "", measures: "", hotline: "", channels: ["短信"], specialAudiences: [])
+        let drafted = try await warnings.draft(jurisdiction: "kunyu", content: content, incidentID: "inc-1", notified: ["kunyu-224"], actor: "值班员")
+        let submitted = try await warnings.apply(drafted.id, .submit, expectedVersion: 1, actor: "值班员")
+        #expect(submitted.version == 2)
+        await #expect(throws: IncidentError.self) { try await warnings.apply(drafted.id, .submit, expectedVersion: 1, actor: "值班员") }
+        #expect(try await store.warnings.warning(id: drafted.id) == submitted)
+        #expect(try await store.warnings.warnings(WarningQuery(jurisdictions: ["kunyu-224"])).map(\.id) == [drafted.id])
+        #expect(try await store.warnings.warnings(WarningQuery(jurisdictions: ["bachu"])).isEmpty)
+        #expect(try await store.warnings.warnings(WarningQuery(incidentID: "inc-1")).map(\.id) == [drafted.id])
+        #expect(try await store.warnings.warnings(WarningQuery(currentOnly: true)).isEmpty)
+        #expect(try await store.warnings.timeline(warningID: drafted.id).map(\.kind) == ["warning.drafted", "warning.submitted"])
+        #expect(try await store.verifyTimelines(incidentID: drafted.id).isEmpty)
+        let database = store.incidents.database
+        switch engine {
+        case .sqlite: try await database.raw("DROP TRIGGER timeline_no_update").run()
+        case .postgres: try await database.raw("ALTER TABLE timeline DISABLE TRIGGER timeline_no_update").run()
+        }
+        try await database.raw("UPDATE timeline SET payload = '{\"level\":4}' WHERE incident_id = \(bind: drafted.id) AND sequence = 1").run()
+        if engine == .postgres { try await database.raw("ALTER TABLE timeline ENABLE TRIGGER timeline_no_update").run() }
+        #expect(try await store.verifyTimelines(incidentID: drafted.id) == [ChainBreak(incidentID: drafted.id, sequence: 1, reason: "内容与哈希不符，本条记录被修改")])
+        try await store.close()
+    }
+
     @Test func migrationsRunOnceAndSurviveReopening() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-reopen-\(UUID().uuidString).sqlite").path
         let first = try await Store.open(path: path)
@@ -120,7 +151,7 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let second = try await Store.open(path: path)
         #expect(try await second.incidents.incident(id: opened.id)?.id == opened.id)
         let versions = try await second.incidents.database.raw("SELECT version FROM yingji_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
-        #expect(versions == [1, 2, 3, 4, 5])
+        #expect(versions == [1, 2, 3, 4, 5, 6])
         try await second.close()
     }
 

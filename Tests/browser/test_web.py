@@ -349,6 +349,63 @@ def test_a_liaison_acknowledges_a_task_and_the_commanders_page_updates_live(driv
     return "command"
 
 
+def test_a_warning_is_drafted_approved_by_the_body_the_plan_names_and_reaches_the_public(driver, site):
+    # The city HQ office drafts a yellow (3) warning for Lhasa in the form and reports it for approval.
+    open_as(driver, site, "lhasa-hq-office", "/warnings/new")
+    Select(driver.find_element(By.ID, "w-level")).select_by_value("3")
+    driver.find_element(By.ID, "w-category").send_keys("危险化学品事故")
+    driver.find_element(By.ID, "w-area").send_keys("经开区化工园及周边 2 公里")
+    driver.find_element(By.ID, "w-polygon").send_keys("29.64,91.02 29.66,91.02 29.66,91.06")
+    driver.find_element(By.ID, "w-warnings").send_keys("园区周边人员避免进入下风向区域")
+    driver.find_element(By.ID, "w-hotline").send_keys("0891-6169012")
+    driver.find_element(By.ID, "w-channel-0").click()
+    driver.find_element(By.ID, "warning-save").click()
+    wait(driver).until(lambda d: d.find_elements(By.ID, "button-submit"))
+    warning_id = driver.current_url.rsplit("/", 1)[-1]
+    check("黄色预警由市应急总指挥部审定（3.2(2)）" in driver.find_element(By.ID, "approval-rule").text, "approval rule shown")
+    driver.find_element(By.ID, "button-submit").click()
+    driver.switch_to.alert.accept()
+    wait(driver).until(lambda d: "待审批" in d.find_element(By.TAG_NAME, "h1").text)
+    wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-connected") == "true")
+    driver.execute_script("window.notReloaded = true")
+    # The city HQ's commander may not approve yellow; the general HQ's commander has it in the queue.
+    other = browser()
+    try:
+        open_as(other, site, "lhasa-commander", f"/warnings/{warning_id}")
+        check(not other.find_elements(By.ID, "button-approve"), "the city HQ is offered the approval of a yellow warning")
+        other.find_element(By.ID, "logout").click()
+        open_as(other, site, "lhasa-general-commander", "/warnings")
+        queue = other.find_element(By.ID, "section-queue")
+        queue.find_element(By.CSS_SELECTOR, f"a[href='/warnings/{warning_id}']").click()
+        wait(other).until(lambda d: d.find_elements(By.ID, "button-approve"))
+        other.find_element(By.ID, "button-approve").click()
+        other.switch_to.alert.accept()
+        wait(other).until(lambda d: "已审批待发布" in d.find_element(By.TAG_NAME, "h1").text)
+        other.find_element(By.ID, "logout").click()
+        # The city HQ proposes and publishes it (3.2(2)).
+        open_as(other, site, "lhasa-commander", f"/warnings/{warning_id}")
+        other.find_element(By.ID, "button-publish").click()
+        other.switch_to.alert.accept()
+        wait(other).until(lambda d: "已发布" in d.find_element(By.TAG_NAME, "h1").text)
+    finally:
+        other.quit()
+    # The office's page follows without a reload: published, with Lhasa 3.3's seven measures.
+    wait(driver, 5).until(lambda d: "已发布" in d.find_element(By.TAG_NAME, "h1").text)
+    check(driver.execute_script("return window.notReloaded === true"), "the office's page reloaded instead of updating")
+    actions = driver.find_elements(By.CSS_SELECTOR, "#actions li")
+    check(len(actions) == 7, f"Lhasa 3.3 has seven measures for yellow, the page shows {len(actions)}")
+    # Anyone, signed in or not, sees it on the public list.
+    public = browser()
+    try:
+        public.get(site.base + "/public/warnings")
+        article = public.find_element(By.ID, warning_id)
+        check("拉萨市黄色预警：危险化学品事故" in article.text and "0891-6169012" in article.text, f"public: {article.text}")
+    finally:
+        public.quit()
+    driver.execute_script("window.scrollTo(0, 0)")
+    return "warning"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/release/yingji")

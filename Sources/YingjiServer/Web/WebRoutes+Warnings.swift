@@ -322,6 +322,7 @@ extension WebRoutes {
             ]
         }
         return pages.page("publicwarnings", title: pages.text("warnPublicTitle"), identity: context.identity, catalog: server.catalog,
-                          values: ["warnings": rows, "live": "public-warnings", "pageURL": "/public/warnings"])
+                          // Live updates come over the event stream, which needs an account; the public reload the page.
+                          values: context.identity == nil ? ["warnings": rows] : ["warnings": rows, "live": "public-warnings", "pageURL": "/public/warnings"])
     }
 }
