@@ -54,6 +54,12 @@ public enum Demo {
         public let login: String
         public let name: String
         public let grant: RoleGrant
+
+        public init(login: String, name: String, grant: RoleGrant) {
+            self.login = login
+            self.name = name
+            self.grant = grant
+        }
     }
 
     public static var accounts: [Account] {

@@ -22,7 +22,7 @@ struct WarningRoutes {
                                              "measures", "hotline", "channels", "specialAudiences"]
     static let createFields = contentFields.union(["jurisdiction", "incidentID", "organisationID", "neighbours"])
     static let moveFields: Set<String> = ["move", "version", "post", "reason", "content", "actionID", "note", "owner", "incidentID"]
-    static let moves = ["submit", "approve", "publish", "adjust", "lift", "completeAction", "assignAction", "linkIncident"]
+    static let moves = ["submit", "approve", "returnForRevision", "publish", "adjust", "lift", "completeAction", "assignAction", "linkIncident"]
 
     // MARK: reading
 
@@ -110,7 +110,8 @@ struct WarningRoutes {
 
     /// JSON Feed 1.1 of the warnings in force now, for other systems; public.
     @Sendable func feed(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let current = try await server.store.warnings.warnings(WarningQuery(currentOnly: true, limit: 500))
+        let now = server.clock.now()
+        let current = try await server.store.warnings.warnings(WarningQuery(currentOnly: true, limit: 500)).filter { !$0.hasEnded(at: now) }
         let base = Self.base(request)
         let items: [JSONValue] = current.compactMap { warning in
             guard let version = warning.inForce, let plan = server.catalog.plan(forJurisdiction: warning.jurisdiction) else { return nil }
@@ -212,7 +213,8 @@ struct WarningRoutes {
         var notified: [String] = []
         for id in upward + neighbours where !notified.contains(id) { notified.append(id) }
         let incidentID = try await linkedIncident(try body.string("incidentID"), identity: identity)
-        let defaultIssuer = unit?.name ?? plan.warnings.approvals.first?.approvedBy.first.map(plan.roleName) ?? ""
+        let level = try body.int("level").map { Int(clamping: $0) } ?? 0
+        let defaultIssuer = unit?.name ?? plan.warnings.approval(for: level)?.approvedBy.first.map(plan.roleName) ?? ""
         let content = try Self.content(body, plan: plan, defaults: nil, issuer: defaultIssuer)
         return Draft(jurisdiction: jurisdiction, content: content, incidentID: incidentID, unit: unit, notified: notified)
     }
@@ -271,8 +273,19 @@ struct WarningRoutes {
         case "approve":
             try require(.issueWarning)
             let level = warning.current?.content.level ?? 0
-            let allowed = plan.warnings.approval(for: level)?.approvedBy ?? []
+            // The level's approvers, and the adjustment's where the plan names them (Lhasa 3.2).
+            let allowed = warning.status == .submitted ? warning.approvers(plan: plan) : plan.warnings.approval(for: level)?.approvedBy ?? []
+            guard try body.string("post") != nil || allowed.contains(where: held.contains) else {
+                throw APIError(.forbidden, "warning.not_authorised", "\(warning.approvalRequirement(plan: plan))；您不持有该岗位", field: "post")
+            }
             return .approve(post: try choosePost(body, held: held, allowed: allowed, plan: plan, what: "审定", level: level))
+        case "returnForRevision":
+            try require(.issueWarning)
+            let level = warning.current?.content.level ?? 0
+            let given = warning.current
+            let allowed = warning.approvers(plan: plan) + [given?.approvedPost, given?.adjustmentApprovedPost].compactMap { $0 }
+            return .returnForRevision(post: try choosePost(body, held: held, allowed: allowed, plan: plan, what: "退回", level: level),
+                                      reason: try body.requiredString("reason"))
         case "publish":
             try requireIssuing()
             let level = warning.current?.content.level ?? 0
@@ -292,7 +305,8 @@ struct WarningRoutes {
             if warning.unit != nil { try requireIssuing() }
             guard let current = warning.current?.content else { throw APIError(.conflict, "warning.empty", "预警没有内容") }
             let changes = try body.object("content", allowed: Self.contentFields) ?? JSONBody(.object([:]), allowed: [], path: "content.")
-            return .adjust(try Self.content(changes, plan: plan, defaults: current, issuer: current.issuer), reason: try body.requiredString("reason"))
+            // Grounds are required for a published warning's adjustment; the core says so, naming `reason`.
+            return .adjust(try Self.content(changes, plan: plan, defaults: current, issuer: current.issuer), reason: try body.string("reason") ?? "")
         case "completeAction":
             try require(.actOnWarning)
             return .completeAction(id: try body.requiredString("actionID"), note: try body.string("note"))
@@ -333,7 +347,8 @@ struct WarningRoutes {
     func canSee(_ warning: Warning, identity: Identity) -> Bool {
         let tree = server.catalog.tree
         if identity.may(.readWarning, on: Self.access(warning), tree: tree) { return true }
-        // Jurisdictions it was reported or notified to read it as their own.
+        // Jurisdictions it was reported or notified to read it as their own, once it is out (never its drafts).
+        guard warning.inForce != nil else { return false }
         return warning.notified.contains { identity.may(.readWarning, on: IncidentAccess(jurisdiction: $0), tree: tree) }
     }
 
@@ -345,9 +360,16 @@ struct WarningRoutes {
     }
 
     /// The plan posts the account holds for this warning, and `unit:<id>` for the units it reports for.
+    /// A plan's posts are held through grants in the jurisdiction the plan is bound to at its top
+    /// (the 师市, not a 团场 under the same plan): Kunyu 4.2.4 names the 师市 as the approver.
     func posts(_ identity: Identity, warning: Warning, plan: Plan) -> [String] {
         let access = Self.access(warning)
-        return identity.planRoles(on: access, plan: plan, tree: server.catalog.tree) + unitPosts(identity, access: access)
+        let tree = server.catalog.tree
+        let topGrants = identity.grants.filter { grant in
+            tree.planID(grant.jurisdictionID) == plan.id && tree.lineage(grant.jurisdictionID).dropFirst().first.map { tree.planID($0) != plan.id } ?? true
+        }
+        let top = Identity(user: identity.user, grants: topGrants, method: identity.method)
+        return top.planRoles(on: access, plan: plan, tree: tree) + unitPosts(identity, access: access)
     }
 
     func unitPosts(_ identity: Identity, access: IncidentAccess) -> [String] {
@@ -362,7 +384,7 @@ struct WarningRoutes {
         let summary: JSONValue = ["warningID": .string(warning.id), "status": .string(warning.status.rawValue),
                                   "level": .int(Int64(warning.current?.content.level ?? 0)), "jurisdiction": .string(warning.jurisdiction)]
         await server.events.publish(name, summary, access: Self.access(warning))
-        for jurisdiction in warning.notified {
+        for jurisdiction in warning.notified where warning.inForce != nil {
             await server.events.publish(name, summary, access: IncidentAccess(jurisdiction: jurisdiction))
         }
     }
@@ -440,6 +462,8 @@ struct WarningRoutes {
                 "submittedBy": .optional(version.submittedBy), "submittedAt": .time(version.submittedAt),
                 "approvedPost": .optional(version.approvedPost), "approvedPostName": .optional(version.approvedPost.flatMap { post in plan?.roleName(post) }),
                 "approvedBy": .optional(version.approvedBy), "approvedAt": .time(version.approvedAt),
+                "adjustmentApprovedPost": .optional(version.adjustmentApprovedPost), "adjustmentApprovedBy": .optional(version.adjustmentApprovedBy),
+                "adjustmentApprovedAt": .time(version.adjustmentApprovedAt), "returnedReason": .optional(version.returnedReason),
                 "publishedBy": .optional(version.publishedBy), "publishedAt": .time(version.publishedAt),
             ]
         }

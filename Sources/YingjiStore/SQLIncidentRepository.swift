@@ -52,8 +52,14 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         try await write(steps)
     }
 
-    /// Runs the steps through the group-commit writer; a refusal becomes the domain's error.
     private func write(_ steps: [WriteStep]) async throws {
+        try await Self.write(steps, through: writer, currentVersion: version, missing: { IncidentError(.notFound, "incident.not_found", "没有事故 \($0)") })
+    }
+
+    /// Runs the steps through the group-commit writer; a refusal becomes the domain's error (a
+    /// stale version names the version now stored, read with `currentVersion`).
+    static func write(_ steps: [WriteStep], through writer: GroupCommitWriter, currentVersion: (String) async throws -> Int?,
+                      missing: (String) -> IncidentError) async throws {
         do {
             try await writer.write(steps)
         } catch let refusal as WriteRefusal {
@@ -62,9 +68,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             case .jurisdictionExists(let id): throw IncidentError.jurisdictionExists(id)
             case .loginTaken, .notFound: throw refusal
             case .staleVersion(let id, let expected):
-                guard let actual = try await version(id: id) else {
-                    throw IncidentError(.notFound, "incident.not_found", "没有事故 \(id)")
-                }
+                guard let actual = try await currentVersion(id) else { throw missing(id) }
                 throw IncidentError.staleVersion(expected: expected, actual: actual)
             }
         }

@@ -38,17 +38,8 @@ public final class SQLWarningRepository: WarningRepository, Sendable {
     }
 
     private func write(_ steps: [WriteStep]) async throws {
-        do {
-            try await writer.write(steps)
-        } catch let refusal as WriteRefusal {
-            switch refusal {
-            case .keyTaken(let key): throw IncidentError.keyTaken(key)
-            case .staleVersion(let id, let expected):
-                guard let actual = try await warning(id: id)?.version else { throw IncidentError(.notFound, "warning.not_found", "没有预警 \(id)") }
-                throw IncidentError.staleVersion(expected: expected, actual: actual)
-            default: throw refusal
-            }
-        }
+        try await SQLIncidentRepository.write(steps, through: writer, currentVersion: { try await self.warning(id: $0)?.version },
+                                              missing: { IncidentError(.notFound, "warning.not_found", "没有预警 \($0)") })
     }
 
     public func warning(id: String) async throws -> Warning? {

@@ -69,6 +69,11 @@ import Testing
         _ = try warning.apply(.submit, plan: plan, actor: "办公室", now: Fixture.at(7), ids: ids)
         #expect(throws: IncidentError.self) { try warning.apply(.approve(post: "hq"), plan: plan, actor: "市指挥部", now: Fixture.at(8), ids: ids) }
         _ = try warning.apply(.approve(post: "general-hq"), plan: plan, actor: "总指挥部", now: Fixture.at(8), ids: ids)
+        // Lhasa 3.2: an adjustment also needs the HQ's 总指挥 (hq-chief): until then it is not approved.
+        #expect(warning.status == .submitted && warning.approvers(plan: plan) == ["hq-chief"])
+        #expect(throws: IncidentError.self) { try warning.apply(.publish(post: "hq"), plan: plan, actor: "市指挥部", now: Fixture.at(9), ids: ids) }
+        _ = try warning.apply(.approve(post: "hq-chief"), plan: plan, actor: "总指挥", now: Fixture.at(9), ids: ids)
+        #expect(warning.status == .approved && warning.current?.adjustmentApprovedPost == "hq-chief")
         _ = try warning.apply(.publish(post: "hq"), plan: plan, actor: "市指挥部", now: Fixture.at(9), ids: ids)
         #expect(warning.inForce?.content.level == 3)
         #expect(warning.actions.map(\.itemID) == ["monitor", "public", "standby", "supplies", "security", "utilities", "evacuate", "close-venues", "neighbours"])
@@ -123,14 +128,21 @@ import Testing
         #expect(polygon.count == 3)  // the closing point is kept once
         #expect(WarningArea(description: "园区", polygon: polygon).capPolygon == "37.21,79.28 37.24,79.28 37.24,79.33 37.21,79.28")
         #expect(WarningArea.parsePolygon("37.2;79.2") == nil)
+        // A ring given closed keeps its points once; three points closed are still three.
+        #expect(WarningArea.parsePolygon("1,1 2,2 1,1")?.count == 2)
+        // No exponents in CAP: 0.00001 is written out.
+        #expect(WarningArea(description: "", polygon: [.init(latitude: 0.00001, longitude: -79.5), .init(latitude: 1, longitude: 2), .init(latitude: 3, longitude: 4)]).capPolygon
+                == "0.00001,-79.5 1,2 3,4 0.00001,-79.5")
         #expect(WarningArea.parseCircle("37.2,79.2 5")?.radiusKilometres == 5)
         #expect(WarningArea.parseCircle("37.2,79.2") == nil)
         #expect(Warning.capTime(Fixture.t0).hasSuffix("+08:00"))
 
         let plan = try Fixture.plan("kunyu")
-        var (warning, _) = try Warning.draft(id: "w-2", plan: plan, jurisdiction: "kunyu", content: Self.content(level: 3), incidentID: nil,
+        var unitContent = Self.content(level: 3)
+        unitContent.issuer = "某化工"
+        var (warning, _) = try Warning.draft(id: "w-2", plan: plan, jurisdiction: "kunyu", content: unitContent, incidentID: nil,
                                              unit: WarningUnit(organisationID: "chem", name: "某化工"), notified: ["kunyu-224"], actor: "企业", now: Fixture.t0)
-        #expect(warning.allowedMoves == ["publish"])
+        #expect(warning.allowedMoves == ["publish", "adjust"])
         #expect(throws: IncidentError.self) { try warning.apply(.submit, plan: plan, actor: "企业", now: Fixture.at(1), ids: ids) }
         #expect(throws: IncidentError.self) { try warning.apply(.publish(post: "municipality"), plan: plan, actor: "师市", now: Fixture.at(1), ids: ids) }
         let events = try warning.apply(.publish(post: "unit:chem"), plan: plan, actor: "企业", now: Fixture.at(1), ids: ids)

@@ -158,27 +158,38 @@ import YingjiServer
             #expect((adjusted["current"] as? [String: Any])?["level"] as? Int == 3)
             #expect((adjusted["current"] as? [String: Any])?["hotline"] as? String == "0998-1234567")  // unchanged fields carried over
             try await steps(client, id, from: 5, [(["move": "submit"], "lhasa-hq-office")])
-            response = try await move(client, id, ["move": "approve", "version": 6], as: "lhasa-commander")
+            // Yellow needs the general HQ (3.2(2)); an adjustment also needs the HQ's 总指挥 (3.2). The deputy has neither.
+            response = try await move(client, id, ["move": "approve", "version": 6], as: "lhasa-deputy-commander")
+            #expect(response.status == .forbidden)
+            let refusal = try errorField(response)
+            #expect(refusal.message?.contains("3.2(2)") == true && refusal.message?.contains("调整预警级别须经市生产安全事故应急指挥部总指挥批准（3.2）") == true, "\(refusal)")
+            adjusted = try await steps(client, id, from: 6, [(["move": "approve"], "lhasa-commander")])
+            #expect(adjusted["status"] as? String == "submitted")
+            #expect((adjusted["current"] as? [String: Any])?["adjustmentApprovedPost"] as? String == "hq-chief")
+            #expect((adjusted["current"] as? [String: Any])?["approvedPost"] is NSNull)
+            // Not approved by the general HQ yet: no publication.
+            #expect(try await move(client, id, ["move": "publish", "version": 7], as: "lhasa-commander").status == .conflict)
+            response = try await move(client, id, ["move": "approve", "version": 7], as: "lhasa-commander")
             #expect(response.status == .forbidden)
             #expect(try errorField(response).message?.contains("3.2(2)") == true)
-            adjusted = try await steps(client, id, from: 6, [(["move": "approve"], "lhasa-general-commander"), (["move": "publish"], "lhasa-commander")])
+            adjusted = try await steps(client, id, from: 7, [(["move": "approve"], "lhasa-general-commander"), (["move": "publish"], "lhasa-commander")])
             #expect((adjusted["inForce"] as? [String: Any])?["level"] as? Int == 3)
             #expect((adjusted["actions"] as? [[String: Any]])?.count == 9)
             // 谁发布、谁解除: the general HQ approved the yellow version but did not issue the warning.
-            response = try await move(client, id, ["move": "lift", "reason": "风险已控制", "version": 8], as: "lhasa-general-commander")
+            response = try await move(client, id, ["move": "lift", "reason": "风险已控制", "version": 9], as: "lhasa-general-commander")
             #expect(response.status == .forbidden)
             #expect(try errorField(response).code == "warning.not_issuer")
             #expect(try errorField(response).message?.contains("谁发布、谁解除") == true)
-            response = try await move(client, id, ["move": "lift", "version": 8], as: "lhasa-commander")
+            response = try await move(client, id, ["move": "lift", "version": 9], as: "lhasa-commander")
             #expect(try errorField(response).field == "reason")
             #expect(try object(try await get(client, "/api/v1/warnings/\(id)", as: "lhasa-viewer"))["status"] as? String == "published")
             let feedBefore = try object(try await get(client, "/api/v1/feeds/warnings.json", as: nil))
             #expect(((feedBefore["items"] as? [[String: Any]]) ?? []).map { $0["id"] as? String } == [id])
-            let lifted = try await steps(client, id, from: 8, [(["move": "lift", "reason": "风险已控制"], "lhasa-commander")])
+            let lifted = try await steps(client, id, from: 9, [(["move": "lift", "reason": "风险已控制"], "lhasa-commander")])
             #expect(lifted["status"] as? String == "lifted")
             #expect(lifted["liftedBy"] as? String == actorName("lhasa-commander"))
             // Lifted: no more moves, gone from the feed.
-            response = try await move(client, id, ["move": "adjust", "content": ["level": 2], "reason": "再调整", "version": 9], as: "lhasa-hq-office")
+            response = try await move(client, id, ["move": "adjust", "content": ["level": 2], "reason": "再调整", "version": 10], as: "lhasa-hq-office")
             #expect(response.status == .conflict)
             let feedAfter = try object(try await get(client, "/api/v1/feeds/warnings.json", as: nil))
             #expect((feedAfter["items"] as? [[String: Any]])?.isEmpty == true)
@@ -225,11 +236,17 @@ import YingjiServer
             response = try await draft(client, Self.body(nil, level: 3, extra: ["organisationID": "kunyu-chem", "neighbours": ["nowhere"]]), as: "kunyu-enterprise-reporter")
             #expect(try errorField(response).field == "neighbours[0]")
 
+            // Issued in the unit's own name, never a government body's.
+            response = try await draft(client, Self.body(nil, level: 1, extra: ["organisationID": "kunyu-chem", "issuer": "第十四师昆玉市人民政府"]), as: "kunyu-enterprise-reporter")
+            #expect(response.status == .unprocessableContent)
+            #expect(try errorField(response).field == "issuer")
             let id = try await drafted(client, nil as String?, level: 3, as: "kunyu-enterprise-reporter",
                                        extra: ["organisationID": "kunyu-chem", "neighbours": ["bachu"]])
+            // A neighbour is told once it is out, not of the draft.
+            #expect(try await get(client, "/api/v1/warnings/\(id)", as: "bachu-duty-officer").status == .notFound)
             var warning = try object(try await get(client, "/api/v1/warnings/\(id)", as: "kunyu-enterprise-reporter"))
             #expect(warning["jurisdiction"] as? String == "kunyu")
-            #expect(warning["allowedMoves"] as? [String] == ["publish"])
+            #expect(warning["allowedMoves"] as? [String] == ["publish", "adjust"])
             #expect((warning["current"] as? [String: Any])?["issuer"] as? String == "昆玉市某化工有限公司（演示）")
             // No government approval for it; only the unit publishes it.
             response = try await move(client, id, ["move": "submit", "version": 1], as: "kunyu-enterprise-reporter")
@@ -283,6 +300,8 @@ import YingjiServer
                 (["incidentID": "inc_none"], "incidentID"),
                 (["colour": "red"], "colour"),
                 (["jurisdiction": "atlantis"], "jurisdiction"),
+                (["area": ["description": "园区", "polygon": "37.2,79.2 37.3,79.3 37.2,79.2"]], "area.polygon"),
+                (["startsAt": "1999-12-31T23:00:00+08:00"], "startsAt"),
             ]
             for (change, field) in cases {
                 let response = try await draft(client, Self.body("kunyu", level: 3, extra: change), as: "kunyu-duty-officer")
@@ -320,6 +339,12 @@ import YingjiServer
             #expect(linked["incidentID"] as? String == incident)
             let list = try object(try await get(client, "/api/v1/warnings?incidentID=\(incident)", as: "kunyu-viewer"))
             #expect(Set(((list["items"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }) == [withIncident, later])
+            // The incident page lists them.
+            let (viewer, _) = try await WebPageTests.signIn(client, "kunyu-viewer")
+            let page = try await WebPageTests.page(client, "/incidents/\(incident)", cookie: viewer).html
+            #expect(WebPageTests.htmlProblems(page) == [])
+            #expect(page.contains(#"<section class="card" id="related-warnings">"#))
+            #expect(page.contains("/warnings/\(withIncident)") && page.contains("/warnings/\(later)"))
             // Another jurisdiction's incident cannot be linked: it is not visible to the account.
             let bachu = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(as: "bachu-duty-officer"),
                                                  body: json(AccessMatrixTests.report(jurisdiction: "bachu", plan: try planLibrary.load("bachu"))))
@@ -327,6 +352,54 @@ import YingjiServer
             let response = try await move(client, later, ["move": "linkIncident", "incidentID": bachuID, "version": 2], as: "kunyu-hq-office")
             #expect(response.status == .unprocessableContent)
             #expect(try errorField(response).field == "incidentID")
+        }
+    }
+
+    @Test(arguments: Engine.all) func theApproverSendsADraftBackAndAWarningPastItsEndLeavesThePublicList(_ engine: Engine) async throws {
+        let running = try await TestServer.start(engine, accounts: Demo.accounts)
+        try await running.test { client in
+            let ends = Timestamp.format(t0.addingTimeInterval(3600))
+            let id = try await drafted(client, "kunyu", level: 3, as: "kunyu-duty-officer", extra: ["endsAt": ends])
+            try await steps(client, id, from: 1, [(["move": "submit"], "kunyu-duty-officer")])
+            var response = try await move(client, id, ["move": "returnForRevision", "version": 2], as: "kunyu-principal")
+            #expect(try errorField(response).field == "reason")
+            response = try await move(client, id, ["move": "returnForRevision", "reason": "范围写得不清", "version": 2], as: "kunyu-duty-officer")
+            #expect(response.status == .forbidden)
+            var warning = try await steps(client, id, from: 2, [(["move": "returnForRevision", "reason": "范围写得不清"], "kunyu-principal")])
+            #expect(warning["status"] as? String == "draft")
+            #expect((warning["current"] as? [String: Any])?["returnedReason"] as? String == "范围写得不清")
+            // Redrafted in place (still the first version), then submitted, approved and published.
+            warning = try await steps(client, id, from: 3, [(["move": "adjust", "content": ["level": 2, "area": ["description": "化工园区东区及周边 3 公里"]]], "kunyu-duty-officer")])
+            #expect((warning["versions"] as? [Any])?.count == 1)
+            #expect((warning["current"] as? [String: Any])?["level"] as? Int == 2)
+            #expect((warning["current"] as? [String: Any])?["returnedReason"] is NSNull)
+            warning = try await steps(client, id, from: 4, [(["move": "submit"], "kunyu-duty-officer"), (["move": "approve"], "kunyu-principal"),
+                                                            (["move": "publish"], "kunyu-principal")])
+            #expect((warning["inForce"] as? [String: Any])?["area"] as? [String: Any] != nil)
+            var feed = try object(try await get(client, "/api/v1/feeds/warnings.json", as: nil))
+            #expect(((feed["items"] as? [[String: Any]]) ?? []).map { $0["id"] as? String } == [id])
+            // Past its end time it leaves the public list and the feed, but stays in force on the desk until lifted.
+            running.clock.set(t0.addingTimeInterval(2 * 3600))
+            feed = try object(try await get(client, "/api/v1/feeds/warnings.json", as: nil))
+            #expect((feed["items"] as? [[String: Any]])?.isEmpty == true)
+            #expect(!String(buffer: try await client.execute(uri: "/public/warnings", method: .get).body).contains(id))
+            let list = try object(try await get(client, "/api/v1/warnings?current=true", as: "kunyu-duty-officer"))
+            #expect(((list["items"] as? [[String: Any]]) ?? []).map { $0["id"] as? String } == [id])
+        }
+    }
+
+    /// A 团场 under the 师市's plan does not hold the 师市's posts: Kunyu 4.2.4 names the 师市.
+    @Test func aLowerAreaUnderTheSamePlanDoesNotApproveForTheMunicipality() async throws {
+        let extra = Demo.Account(login: "kunyu-224-principal", name: "二二四团主要负责同志（测试）", grant: RoleGrant(role: .principal, jurisdictionID: "kunyu-224"))
+        let running = try await TestServer.start(.sqlite, accounts: Demo.accounts + [extra])
+        try await running.test { client in
+            let id = try await drafted(client, "kunyu-224", level: 3, as: "kunyu-224-duty-officer")
+            try await steps(client, id, from: 1, [(["move": "submit"], "kunyu-224-duty-officer")])
+            let response = try await move(client, id, ["move": "approve", "version": 2], as: "kunyu-224-principal")
+            #expect(response.status == .forbidden)
+            #expect(try errorField(response).message?.contains("4.2.4") == true)
+            let approved = try await steps(client, id, from: 2, [(["move": "approve"], "kunyu-principal")])
+            #expect((approved["current"] as? [String: Any])?["approvedPost"] as? String == "municipality")
         }
     }
 

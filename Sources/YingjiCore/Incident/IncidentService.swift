@@ -150,11 +150,7 @@ public struct IncidentService: Sendable {
     }
 
     private func seal(_ events: [TimelineEvent], incidentID: String, after last: TimelineEntry?, actor: String, now: Date) -> [TimelineEntry] {
-        var sealed: [TimelineEntry] = []
-        for event in events {
-            sealed.append(.seal(event, incidentID: incidentID, after: sealed.last ?? last, at: now, actor: actor, hasher: hasher))
-        }
-        return sealed
+        TimelineEntry.seal(events, chain: incidentID, after: last, at: now, actor: actor, hasher: hasher)
     }
 }
 

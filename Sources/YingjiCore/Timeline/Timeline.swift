@@ -78,6 +78,17 @@ extension TimelineEntry {
         return unsealed.withHash(hasher.hash(previous: unsealed.previousHash, canonical: unsealed.canonicalData))
     }
 
+    /// Seals the events in order, each after the one before (the first after `previous`), for
+    /// one chain: an incident's or a warning's.
+    public static func seal(_ events: [TimelineEvent], chain id: String, after previous: TimelineEntry?, at: Date, actor: String,
+                            hasher: ChainHasher) -> [TimelineEntry] {
+        var sealed: [TimelineEntry] = []
+        for event in events {
+            sealed.append(seal(event, incidentID: id, after: sealed.last ?? previous, at: at, actor: actor, hasher: hasher))
+        }
+        return sealed
+    }
+
     func withHash(_ hash: String) -> TimelineEntry {
         TimelineEntry(incidentID: incidentID, sequence: sequence, at: at, actor: actor, kind: kind, payload: payload,
                       corrects: corrects, previousHash: previousHash, hash: hash)

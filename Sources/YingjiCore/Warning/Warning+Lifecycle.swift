@@ -9,7 +9,10 @@ public enum WarningCommand: Sendable, Equatable {
     /// 发布, in a post that proposes or approves warnings of that level.
     case publish(post: String)
     /// 调整: a new version (another level, new facts), approved again before it is published.
+    /// On a draft (a first version or an adjustment not yet submitted) it rewrites that draft.
     case adjust(WarningContent, reason: String)
+    /// 退回: the approver sends a submitted version back to be redrafted, with the reason.
+    case returnForRevision(post: String, reason: String)
     /// 解除 — only by the post that published it (谁发布、谁解除).
     case lift(post: String, reason: String)
     /// 措施落实: one of the plan's measures carried out.
@@ -30,6 +33,7 @@ extension Warning {
             throw IncidentError(.invalid, "warning.no_unit_warnings", "预案「\(plan.name)」未规定生产经营单位发布本单位预警", field: "organisationID")
         }
         try plan.check(content)
+        try checkIssuer(content, unit: unit)
         let warning = Warning(id: id, planID: plan.id, jurisdiction: jurisdiction, status: .draft,
                               versions: [WarningVersion(number: 1, content: content)], issuerPost: nil, liftedAt: nil, liftedBy: nil,
                               actions: [], incidentID: incidentID, unit: unit, notified: notified, version: 1, createdAt: now, updatedAt: now)
@@ -41,15 +45,53 @@ extension Warning {
     /// Published and not lifted: what the public list and the feed show.
     public var isCurrent: Bool { status != .lifted && inForce != nil }
 
-    /// The moves the warning's state allows now.
+    /// In force and past its end time: still to be lifted, but no longer shown to the public as current.
+    public func hasEnded(at now: Date) -> Bool { inForce?.content.endsAt.map { $0 <= now } ?? false }
+
+    /// The moves the warning's state allows now. A warning in force can be lifted at any step of an adjustment.
     public var allowedMoves: [String] {
+        var moves: [String]
         switch status {
-        case .draft: return unit == nil ? ["submit"] : ["publish"]
-        case .submitted: return ["approve"]
-        case .approved: return ["publish"]
-        case .published: return ["adjust", "lift"]
+        case .draft: moves = unit == nil ? ["submit", "adjust"] : ["publish", "adjust"]
+        case .submitted: moves = ["approve", "returnForRevision"]
+        case .approved: moves = ["publish"]
+        case .published: moves = ["adjust"]
         case .lifted: return []
         }
+        if inForce != nil { moves.append("lift") }
+        return moves
+    }
+
+    /// The plan's own approval for adjustments, needed besides the level's for a version after the first.
+    func needsAdjustmentApproval(_ version: WarningVersion, plan: Plan) -> Bool {
+        version.number > 1 && unit == nil && !(plan.warnings.adjustment?.approvedBy.isEmpty ?? true)
+    }
+
+    /// What approval the version still needs, in the plan's words with its clauses:
+    /// "黄色预警须由市应急总指挥部审定（3.2(2)）；调整预警级别须经…批准（3.2）".
+    public func approvalRequirement(plan: Plan) -> String {
+        guard let version = versions.last else { return "" }
+        let level = version.content.level
+        var rules: [String] = []
+        if version.approvedPost == nil, let approval = plan.warnings.approval(for: level) {
+            rules.append("\(plan.colourName(level))预警须由\(approval.approvedBy.map(plan.roleName).joined(separator: "或"))审定（\(approval.source)）")
+        }
+        if needsAdjustmentApproval(version, plan: plan), version.adjustmentApprovedPost == nil, let adjustment = plan.warnings.adjustment {
+            rules.append("调整预警级别须经\(adjustment.approvedBy.map(plan.roleName).joined(separator: "或"))批准（\(adjustment.source)）")
+        }
+        return rules.joined(separator: "；")
+    }
+
+    /// The posts that may still approve the version now: the level's approvers until the level's
+    /// approval is given, the adjustment's until that is (Lhasa 3.2).
+    public func approvers(plan: Plan) -> [String] {
+        guard let version = versions.last, status == .submitted, unit == nil else { return [] }
+        var posts: [String] = []
+        if version.approvedPost == nil { posts += plan.warnings.approval(for: version.content.level)?.approvedBy ?? [] }
+        if needsAdjustmentApproval(version, plan: plan), version.adjustmentApprovedPost == nil {
+            posts += (plan.warnings.adjustment?.approvedBy ?? []).filter { !posts.contains($0) }
+        }
+        return posts
     }
 
     public mutating func apply(_ command: WarningCommand, plan: Plan, actor: String, now: Date, ids: IDGenerator) throws -> [TimelineEvent] {
@@ -77,15 +119,45 @@ extension Warning {
             try refuseForUnit(plan, "审批")
             try require(.submitted, "审批")
             let approval = try plan.approval(forWarningLevel: level)
-            guard approval.approvedBy.contains(post) else {
-                throw IncidentError(.forbidden, "warning.not_approver", "\(plan.colourName(level))预警须由\(approval.approvedBy.map(plan.roleName).joined(separator: "或"))审定（\(approval.source)）", field: "post")
+            let adjustment = needsAdjustmentApproval(version, plan: plan) ? plan.warnings.adjustment : nil
+            let forLevel = version.approvedPost == nil && approval.approvedBy.contains(post)
+            let forAdjustment = adjustment.map { $0.approvedBy.contains(post) && version.adjustmentApprovedPost == nil } ?? false
+            guard forLevel || forAdjustment else {
+                throw IncidentError(.forbidden, "warning.not_approver", approvalRequirement(plan: plan), field: "post")
             }
-            version.approvedPost = post
-            version.approvedBy = actor
-            version.approvedAt = now
-            status = .approved
+            var events: [TimelineEvent] = []
+            if forAdjustment, let adjustment {
+                version.adjustmentApprovedPost = post
+                version.adjustmentApprovedBy = actor
+                version.adjustmentApprovedAt = now
+                events.append(TimelineEvent("warning.adjustment_approved", ["version": .int(Int64(version.number)), "post": .string(post),
+                                                                            "source": .string(adjustment.source.clause)]))
+            }
+            if forLevel {
+                version.approvedPost = post
+                version.approvedBy = actor
+                version.approvedAt = now
+                events.append(TimelineEvent("warning.approved", ["version": .int(Int64(version.number)), "post": .string(post), "source": .string(approval.source.clause)]))
+            }
+            // Approved once every approval the plan asks for is given.
+            if version.approvedPost != nil && (adjustment == nil || version.adjustmentApprovedPost != nil) { status = .approved }
             versions[versions.count - 1] = version
-            return [TimelineEvent("warning.approved", ["version": .int(Int64(version.number)), "post": .string(post), "source": .string(approval.source.clause)])]
+            return events
+        case .returnForRevision(let post, let reason):
+            try refuseForUnit(plan, "退回")
+            try require(.submitted, "退回")
+            guard approvers(plan: plan).contains(post) || version.approvedPost == post || version.adjustmentApprovedPost == post else {
+                throw IncidentError(.forbidden, "warning.not_approver", "只有审定该预警的机关可以退回", field: "post")
+            }
+            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw IncidentError(.invalid, "warning.reason_required", "退回须写明理由", field: "reason")
+            }
+            // Back to a draft: its approvals so far no longer stand.
+            version = WarningVersion(number: version.number, content: version.content, reason: version.reason)
+            version.returnedReason = reason
+            status = .draft
+            versions[versions.count - 1] = version
+            return [TimelineEvent("warning.returned", ["version": .int(Int64(version.number)), "post": .string(post), "reason": .string(reason)])]
         case .publish(let post) where unit != nil:
             // 本单位预警: published by the unit itself and reported upward at once (Kunyu 4.2.2, Bachu 3.3).
             guard let unit, let rule = plan.warnings.unitWarnings else { return [] }
@@ -118,9 +190,25 @@ extension Warning {
             return [TimelineEvent("warning.published", ["version": .int(Int64(version.number)), "level": .int(Int64(level)), "post": .string(post)])]
                 + startActions(plan: plan, level: level, ids: ids)
         case .adjust(let content, let reason):
-            try require(.published, "调整")
+            guard status == .published || status == .draft else {
+                throw IncidentError(.conflict, "warning.illegal_move", "预警处于「\(status.chineseName)」，不能调整")
+            }
             try plan.check(content)
-            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            try Self.checkIssuer(content, unit: unit)
+            let grounds = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            if status == .draft {
+                // Rewriting a draft: the first version needs no grounds; an adjustment keeps its own unless new ones are given.
+                guard version.number == 1 || !grounds.isEmpty || version.reason != nil else {
+                    throw IncidentError(.invalid, "warning.reason_required", "调整预警须写明依据", field: "reason")
+                }
+                version.content = content
+                if !grounds.isEmpty { version.reason = reason }
+                version.returnedReason = nil
+                versions[versions.count - 1] = version
+                return [TimelineEvent("warning.revised", ["version": .int(Int64(version.number)), "level": .int(Int64(content.level)),
+                                                          "reason": .optional(grounds.isEmpty ? nil : reason)])]
+            }
+            guard !grounds.isEmpty else {
                 throw IncidentError(.invalid, "warning.reason_required", "调整预警须写明依据", field: "reason")
             }
             versions.append(WarningVersion(number: version.number + 1, content: content, reason: reason))
@@ -129,8 +217,11 @@ extension Warning {
                                                        "to": .int(Int64(content.level)), "reason": .string(reason)])]
         case .lift(let post, let reason):
             guard inForce != nil else { throw IncidentError(.conflict, "warning.not_published", "预警尚未发布，不能解除") }
+            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw IncidentError(.invalid, "warning.reason_required", "解除预警须写明理由", field: "reason")
+            }
             guard post == issuerPost else {
-                let issuer = issuerPost.map(plan.roleName) ?? ""
+                let issuer = issuerPost.map { $0 == unit?.post ? unit?.name ?? $0 : plan.roleName($0) } ?? ""
                 throw IncidentError(.forbidden, "warning.not_issuer", "谁发布、谁解除：本预警由「\(issuer)」发布，只能由其解除\(plan.warnings.lifting.map { "（\($0.source)）" } ?? "")", field: "post")
             }
             status = .lifted
@@ -158,6 +249,12 @@ extension Warning {
             incidentID = incident
             return [TimelineEvent("warning.linked", ["incidentID": .string(incident), "previous": .optional(previous)])]
         }
+    }
+
+    /// A unit warning is issued in the unit's own name, never a government body's.
+    static func checkIssuer(_ content: WarningContent, unit: WarningUnit?) throws {
+        guard let unit, content.issuer != unit.name else { return }
+        throw IncidentError(.invalid, "warning.unit_issuer", "本单位预警的发布单位须为「\(unit.name)」", field: "issuer")
     }
 
     private func actionIndex(_ id: String) throws -> Int {
@@ -203,11 +300,19 @@ extension Plan {
         return approval
     }
 
+    /// The times a warning may name (CAP writes four-digit years; Gregorian throughout).
+    static let warningTimes = Date(timeIntervalSince1970: 946_684_800)...Date(timeIntervalSince1970: 4_102_444_800)
+
     /// A warning's level, times and area, each problem named by its field.
     public func check(_ content: WarningContent) throws {
         guard warnings.levels.contains(where: { $0.level == content.level }) else {
             let known = warnings.levels.map { "\($0.level)（\($0.colourName)）" }.joined(separator: "、")
             throw IncidentError(.invalid, "warning.unknown_level", "预警级别须为 \(known)", field: "level")
+        }
+        for (time, field) in [(Optional(content.startsAt), "startsAt"), (content.endsAt, "endsAt")] {
+            if let time, !(Self.warningTimes ~= time) {
+                throw IncidentError(.invalid, "warning.time_range", "时间须在 2000 年至 2099 年之间", field: field)
+            }
         }
         if let ends = content.endsAt, ends <= content.startsAt {
             throw IncidentError(.invalid, "warning.ends_before_start", "结束时间须晚于起始时间", field: "endsAt")

@@ -70,6 +70,12 @@ public struct WarningVersion: Sendable, Codable, Equatable {
     public var approvedPost: String?
     public var approvedBy: String?
     public var approvedAt: Date?
+    /// An adjustment's own approval where the plan names one (Lhasa 3.2: 总指挥批准后调整).
+    public var adjustmentApprovedPost: String?
+    public var adjustmentApprovedBy: String?
+    public var adjustmentApprovedAt: Date?
+    /// Why it was sent back by the approver (退回), if it was.
+    public var returnedReason: String?
     public var publishedBy: String?
     public var publishedAt: Date?
     /// Why the level was adjusted (from the second version on).
@@ -162,8 +168,8 @@ public struct WarningArea: Sendable, Codable, Equatable {
             guard let point = Point(capText: pair) else { return nil }
             points.append(point)
         }
-        // A closed ring repeats its first point; keep it once.
-        if points.count > 3, points.first == points.last { points.removeLast() }
+        // A closed ring repeats its first point; keep it once (then at least three must remain).
+        if points.count > 1, points.first == points.last { points.removeLast() }
         return points.isEmpty ? nil : points
     }
 
@@ -174,8 +180,16 @@ public struct WarningArea: Sendable, Codable, Equatable {
         return Circle(centre: centre, radiusKilometres: radius)
     }
 
+    /// Plain decimals (CAP takes no exponents), at most seven places: about a centimetre.
     static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        guard value.isFinite, abs(value) < 1e9 else { return "0" }
+        let scaled = (abs(value) * 10_000_000).rounded()
+        let whole = Int64(scaled) / 10_000_000
+        var fraction = String(Int64(scaled) % 10_000_000)
+        fraction = String(repeating: "0", count: 7 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        let sign = value < 0 && scaled > 0 ? "-" : ""
+        return fraction.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
     }
 }
 

@@ -74,7 +74,7 @@ public struct WarningService: Sendable {
                       answer: WarningAnswer? = nil) async throws -> Warning {
         var warning = try await self.warning(warningID)
         if let expectedVersion, expectedVersion != warning.version {
-            throw IncidentError.staleVersion(expected: expectedVersion, actual: warning.version)
+            throw Self.staleVersion(expected: expectedVersion, actual: warning.version)
         }
         let plan = try plan(for: warning.jurisdiction)
         let now = clock.now()
@@ -83,9 +83,19 @@ public struct WarningService: Sendable {
         guard !events.isEmpty else { return warning }
         warning.version = loaded + 1
         let last = try await repository.lastTimelineEntry(warningID: warningID)
-        try await repository.update(warning, expectedVersion: loaded, timeline: seal(events, id: warningID, after: last, actor: actor, now: now),
-                                    idempotency: try answer?(warning))
+        do {
+            try await repository.update(warning, expectedVersion: loaded, timeline: seal(events, id: warningID, after: last, actor: actor, now: now),
+                                        idempotency: try answer?(warning))
+        } catch let error as IncidentError where error.code == "incident.version_conflict" {
+            // Someone else changed it meanwhile: said of the warning, with the version now stored.
+            let actual = try await repository.warning(id: warningID)?.version ?? loaded
+            throw Self.staleVersion(expected: loaded, actual: actual)
+        }
         return warning
+    }
+
+    static func staleVersion(expected: Int, actual: Int) -> IncidentError {
+        IncidentError(.conflict, "warning.version_conflict", "预警已被他人修改（你的版本 \(expected)，当前版本 \(actual)），请刷新后重试", field: "version")
     }
 
     public func warning(_ id: String) async throws -> Warning {
@@ -103,11 +113,7 @@ public struct WarningService: Sendable {
     }
 
     private func seal(_ events: [TimelineEvent], id: String, after last: TimelineEntry?, actor: String, now: Date) -> [TimelineEntry] {
-        var sealed: [TimelineEntry] = []
-        for event in events {
-            sealed.append(.seal(event, incidentID: id, after: sealed.last ?? last, at: now, actor: actor, hasher: hasher))
-        }
-        return sealed
+        TimelineEntry.seal(events, chain: id, after: last, at: now, actor: actor, hasher: hasher)
     }
 }
 

@@ -192,6 +192,10 @@ extension WebRoutes {
                 }
             }
         }
+        // Warnings about this incident, or that led to it, which the account may read.
+        let related = try await warningRoutes.visibleWarnings(WarningQuery(incidentID: incident.id), identity: identity)
+        values["hasWarnings"] = !related.isEmpty
+        values["relatedWarnings"] = related.map(warningRow)
         if identity.may(.readTimeline, on: incident.access, tree: tree) {
             values["showTimeline"] = true
             values["timeline"] = try await server.store.incidents.timeline(incidentID: incident.id).map { entry in

@@ -39,11 +39,10 @@ extension WebRoutes {
 
     /// Submitted, and the account holds a post the plan names to approve its level.
     func mayApprove(_ warning: Warning, identity: Identity) -> Bool {
-        guard warning.status == .submitted, warning.unit == nil, let plan = server.catalog.plan(forJurisdiction: warning.jurisdiction),
-              identity.may(.issueWarning, on: WarningRoutes.access(warning), tree: server.catalog.tree),
-              let approval = plan.warnings.approval(for: warning.current?.content.level ?? 0) else { return false }
+        guard warning.status == .submitted, let plan = server.catalog.plan(forJurisdiction: warning.jurisdiction),
+              identity.may(.issueWarning, on: WarningRoutes.access(warning), tree: server.catalog.tree) else { return false }
         let held = warningRoutes.posts(identity, warning: warning, plan: plan)
-        return approval.approvedBy.contains(where: held.contains)
+        return warning.approvers(plan: plan).contains(where: held.contains)
     }
 
     func warningRow(_ warning: Warning) -> [String: Any] {
@@ -232,7 +231,11 @@ extension WebRoutes {
         ]
         if let formError { values["formError"] = formError }
         if let plan, let level = content?.level, warning.unit == nil, let approval = plan.warnings.approval(for: level) {
-            values["rule"] = "\(plan.colourName(level))预警由\(approval.approvedBy.map(plan.roleName).joined(separator: "或"))审定（\(approval.source)）"
+            var rule = "\(plan.colourName(level))预警由\(approval.approvedBy.map(plan.roleName).joined(separator: "或"))审定（\(approval.source)）"
+            if (warning.current?.number ?? 1) > 1, let adjustment = plan.warnings.adjustment, !adjustment.approvedBy.isEmpty {
+                rule += "；调整预警级别须经\(adjustment.approvedBy.map(plan.roleName).joined(separator: "或"))批准（\(adjustment.source)）"
+            }
+            values["rule"] = rule
         }
         // The version in force and, when an adjustment is under way, the one awaiting approval.
         var cards: [(String, String, WarningVersion)] = []
@@ -245,6 +248,9 @@ extension WebRoutes {
             if let by = version.approvedBy, let at = version.approvedAt {
                 steps.append(["label": pages.text("warnApprovedBy"), "who": "\(version.approvedPost.map(postName) ?? "") \(by)", "at": Self.display(at)])
             }
+            if let by = version.adjustmentApprovedBy, let at = version.adjustmentApprovedAt {
+                steps.append(["label": pages.text("warnAdjustmentApprovedBy"), "who": "\(version.adjustmentApprovedPost.map(postName) ?? "") \(by)", "at": Self.display(at)])
+            }
             if let by = version.publishedBy, let at = version.publishedAt { steps.append(["label": pages.text("warnPublishedBy"), "who": by, "at": Self.display(at)]) }
             return [
                 "cardID": cardID, "heading": heading, "number": version.number, "level": c.level, "colourName": plan?.colourName(c.level) ?? "\(c.level)",
@@ -255,6 +261,7 @@ extension WebRoutes {
                 "hasMeasures": !c.measures.isEmpty, "measures": c.measures.isEmpty ? "-" : c.measures,
                 "hasHotline": !c.hotline.isEmpty, "hotline": c.hotline.isEmpty ? "-" : c.hotline,
                 "hasReason": version.reason != nil, "reason": version.reason ?? "-", "steps": steps,
+                "wasReturned": version.returnedReason != nil, "returned": version.returnedReason ?? "-",
             ]
         }
         // The moves this account may make now, each in the posts it holds that the plan allows.
@@ -272,14 +279,24 @@ extension WebRoutes {
             switch move {
             case "submit" where mayDraft: add("submit", label: pages.text("warnSubmit"), confirm: pages.text("warnSubmitConfirm"))
             case "approve" where mayIssue:
-                let posts = (approval?.approvedBy ?? []).filter(held.contains)
+                let posts = (plan.map { warning.approvers(plan: $0) } ?? []).filter(held.contains)
                 if !posts.isEmpty { add("approve", label: pages.text("warnApprove"), confirm: pages.text("warnApproveConfirm"), posts: posts) }
+            case "returnForRevision" where mayIssue:
+                let posts = (plan.map { warning.approvers(plan: $0) } ?? []).filter(held.contains)
+                if !posts.isEmpty {
+                    add("returnForRevision", label: pages.text("warnReturn"), confirm: pages.text("warnReturnConfirm"), posts: posts,
+                        reasonLabel: pages.text("warnReturnReason"), primary: false)
+                }
             case "publish" where mayIssue:
                 let allowed = warning.unit.map { [$0.post] } ?? warning.issuerPost.map { [$0] } ?? ((approval?.proposedBy ?? []) + (approval?.approvedBy ?? []))
                 let posts = allowed.filter(held.contains)
                 if !posts.isEmpty { add("publish", label: pages.text("warnPublish"), confirm: pages.text("warnPublishConfirm"), posts: posts) }
             case "adjust" where mayDraft && (warning.unit == nil || mayIssue):
-                add("adjust", label: pages.text("warnAdjust"), confirm: pages.text("warnAdjustConfirm"), reasonLabel: pages.text("warnAdjustReason"), primary: false)
+                if warning.status == .draft {
+                    add("adjust", label: pages.text("warnRevise"), confirm: "", primary: false)
+                } else {
+                    add("adjust", label: pages.text("warnAdjust"), confirm: pages.text("warnAdjustConfirm"), reasonLabel: pages.text("warnAdjustReason"), primary: false)
+                }
             case "lift" where mayIssue && warning.issuerPost.map(held.contains) == true:
                 add("lift", label: pages.text("warnLift"), confirm: pages.text("warnLiftConfirm"), posts: warning.issuerPost.map { [$0] } ?? [],
                     reasonLabel: pages.text("warnLiftReason"), primary: false)
@@ -308,7 +325,8 @@ extension WebRoutes {
 
     /// The warnings in force, for everyone (no account needed): what a published warning tells the public.
     @Sendable func publicWarnings(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let current = try await server.store.warnings.warnings(WarningQuery(currentOnly: true, limit: 500))
+        let now = server.clock.now()
+        let current = try await server.store.warnings.warnings(WarningQuery(currentOnly: true, limit: 500)).filter { !$0.hasEnded(at: now) }
         let routes = warningRoutes
         let rows: [[String: Any]] = current.compactMap { warning in
             guard let version = warning.inForce, let plan = server.catalog.plan(forJurisdiction: warning.jurisdiction) else { return nil }
