@@ -88,11 +88,27 @@ public enum Demo {
     @discardableResult
     public static func seed(_ server: Server) async throws -> Bool {
         guard server.catalog.jurisdictions.isEmpty, try await server.store.incidents.incidents(IncidentQuery(limit: 1)).isEmpty else { return false }
-        for jurisdiction in all { try await server.catalog.register(jurisdiction) }
-        for organisation in organisations { try await server.accounts.addOrganisation(organisation) }
-        for account in accounts {
-            _ = try await server.accounts.addUser(login: account.login, name: account.name, password: password, grants: [account.grant],
-                                                  by: "演示数据", passwordHash: passwordHash)
+        // Each tier at once, so the group-commit writer stores it in one transaction (one fsync,
+        // not one per row): the levels above, the seed jurisdictions, the areas below, then the
+        // units and accounts that refer to them.
+        for tier in [parents, jurisdictions, subordinate] {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for jurisdiction in tier { group.addTask { try await server.catalog.register(jurisdiction) } }
+                try await group.waitForAll()
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for organisation in organisations { group.addTask { try await server.accounts.addOrganisation(organisation) } }
+            try await group.waitForAll()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for account in accounts {
+                group.addTask {
+                    _ = try await server.accounts.addUser(login: account.login, name: account.name, password: password, grants: [account.grant],
+                                                          by: "演示数据", passwordHash: passwordHash)
+                }
+            }
+            try await group.waitForAll()
         }
         let now = server.clock.now()
         let draft = ReportDraft(
