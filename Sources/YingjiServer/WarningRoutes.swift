@@ -108,10 +108,15 @@ struct WarningRoutes {
         return "\(scheme)://\(authority)"
     }
 
+    /// What the public is shown: warnings in force and not past their end time, newest first.
+    func publicWarnings() async throws -> [Warning] {
+        let now = server.clock.now()
+        return try await server.store.warnings.warnings(WarningQuery(currentOnly: true, limit: 500)).filter { !$0.hasEnded(at: now) }
+    }
+
     /// JSON Feed 1.1 of the warnings in force now, for other systems; public.
     @Sendable func feed(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let now = server.clock.now()
-        let current = try await server.store.warnings.warnings(WarningQuery(currentOnly: true, limit: 500)).filter { !$0.hasEnded(at: now) }
+        let current = try await publicWarnings()
         let base = Self.base(request)
         let items: [JSONValue] = current.compactMap { warning in
             guard let version = warning.inForce, let plan = server.catalog.plan(forJurisdiction: warning.jurisdiction) else { return nil }
@@ -123,7 +128,7 @@ struct WarningRoutes {
                 "id": .string(warning.id),
                 "url": .string("\(base)/public/warnings#\(warning.id)"),
                 "external_url": .string("\(base)/api/v1/warnings/\(warning.id).cap.xml"),
-                "title": .string("\(jurisdictionName(warning.jurisdiction))\(plan.colourName(content.level))预警：\(content.category)"),
+                "title": .string(plan.warningHeadline(content, jurisdictionName: jurisdictionName(warning.jurisdiction))),
                 "content_text": .string([content.warnings, content.developments, content.measures, content.hotline.isEmpty ? "" : "咨询电话：\(content.hotline)"]
                     .filter { !$0.isEmpty }.joined(separator: "\n")),
                 "date_published": .time(first),
@@ -238,7 +243,7 @@ struct WarningRoutes {
         let version = try IncidentRoutes.version(body)
         return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: render) { answer in
             let updated = try await server.warnings.apply(warning.id, command, expectedVersion: version, actor: identity.actorName, answer: answer)
-            await publishEvent(updated.status == .published && warning.status != .published && updated.unit != nil ? "warning.reported" : "warning.changed", updated)
+            await publishEvent(Self.event(before: warning, after: updated), updated)
             return updated
         }
     }
@@ -289,9 +294,7 @@ struct WarningRoutes {
         case "publish":
             try requireIssuing()
             let level = warning.current?.content.level ?? 0
-            let approval = plan.warnings.approval(for: level)
-            let allowed = warning.unit.map { [$0.post] } ?? warning.issuerPost.map { [$0] } ?? ((approval?.proposedBy ?? []) + (approval?.approvedBy ?? []))
-            return .publish(post: try choosePost(body, held: held, allowed: allowed, plan: plan, what: "发布", level: level))
+            return .publish(post: try choosePost(body, held: held, allowed: warning.publishers(plan: plan), plan: plan, what: "发布", level: level))
         case "lift":
             try requireIssuing()
             let given = try body.string("post")
@@ -378,6 +381,11 @@ struct WarningRoutes {
     }
 
     func jurisdictionName(_ id: String) -> String { server.catalog.jurisdiction(id)?.name ?? id }
+
+    /// `warning.reported` when a move just published a unit's own warning (it went up the line), else `warning.changed`.
+    static func event(before: Warning, after: Warning) -> String {
+        after.unit != nil && after.status == .published && before.status != .published ? "warning.reported" : "warning.changed"
+    }
 
     /// Tells every jurisdiction the warning belongs or was reported to.
     func publishEvent(_ name: String, _ warning: Warning) async {

@@ -5,6 +5,16 @@ public protocol PlanCatalog: Sendable {
     func plan(forJurisdiction jurisdiction: String) -> Plan?
 }
 
+extension PlanCatalog {
+    /// The jurisdiction's plan, or the error that names the unknown jurisdiction.
+    public func plan(for jurisdiction: String) throws -> Plan {
+        guard let plan = plan(forJurisdiction: jurisdiction) else {
+            throw IncidentError(.invalid, "jurisdiction.unknown", "未知辖区「\(jurisdiction)」", field: "jurisdiction")
+        }
+        return plan
+    }
+}
+
 /// The use cases: report, follow up, move, fulfil, sweep overdue. Each loads the incident,
 /// applies the domain operation, seals the resulting events into the timeline and saves both
 /// in one atomic write guarded by the incident's version.
@@ -124,12 +134,7 @@ public struct IncidentService: Sendable {
         return incident
     }
 
-    func plan(for jurisdiction: String) throws -> Plan {
-        guard let plan = plans.plan(forJurisdiction: jurisdiction) else {
-            throw IncidentError(.invalid, "jurisdiction.unknown", "未知辖区「\(jurisdiction)」", field: "jurisdiction")
-        }
-        return plan
-    }
+    func plan(for jurisdiction: String) throws -> Plan { try plans.plan(for: jurisdiction) }
 
     private func change(_ incidentID: String, expectedVersion: Int?, actor: String, answer: IdempotencyAnswer?,
                         _ operation: (inout Incident, Plan, Date) throws -> [TimelineEvent]) async throws -> Incident {

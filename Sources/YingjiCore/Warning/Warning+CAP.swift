@@ -29,6 +29,13 @@ public struct CAPMessage: Sendable, Equatable {
     public let version: WarningVersion
 }
 
+extension Plan {
+    /// "拉萨市黄色预警：危险化学品事故": how a warning in force is headed (CAP, the feed, the public page).
+    public func warningHeadline(_ content: WarningContent, jurisdictionName: String) -> String {
+        "\(jurisdictionName)\(colourName(content.level))预警：\(content.category)"
+    }
+}
+
 extension Warning {
     /// The CAP messages this warning has given rise to, oldest first.
     public var capMessages: [CAPMessage] {
@@ -94,7 +101,7 @@ extension Warning {
         element("expires", content.endsAt.map(Self.capTime), indent: inner)
         element("senderName", content.issuer, indent: inner)
         let headline = message.msgType == "Cancel" ? "\(jurisdictionName)解除\(colourName)预警：\(content.category)"
-            : "\(jurisdictionName)\(colourName)预警：\(content.category)"
+            : plan.warningHeadline(content, jurisdictionName: jurisdictionName)
         element("headline", headline, indent: inner)
         element("description", [content.developments, content.warnings].filter { !$0.isEmpty }.joined(separator: "\n"), indent: inner)
         element("instruction", message.msgType == "Cancel" ? "预警解除，终止预警行动，解除已经采取的有关措施。" : content.measures, indent: inner)

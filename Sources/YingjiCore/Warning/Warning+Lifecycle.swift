@@ -67,6 +67,16 @@ extension Warning {
         version.number > 1 && unit == nil && !(plan.warnings.adjustment?.approvedBy.isEmpty ?? true)
     }
 
+    /// The posts that may publish the current version: the unit for its own warning; the issuer
+    /// once there is one (an adjustment is published by whoever published the first version);
+    /// before that the posts that propose or approve warnings of its level.
+    public func publishers(plan: Plan) -> [String] {
+        if let unit { return [unit.post] }
+        if let issuerPost { return [issuerPost] }
+        let approval = plan.warnings.approval(for: versions.last?.content.level ?? 0)
+        return (approval?.proposedBy ?? []) + (approval?.approvedBy ?? [])
+    }
+
     /// What approval the version still needs, in the plan's words with its clauses:
     /// "黄色预警须由市应急总指挥部审定（3.2(2)）；调整预警级别须经…批准（3.2）".
     public func approvalRequirement(plan: Plan) -> String {
@@ -178,7 +188,7 @@ extension Warning {
         case .publish(let post):
             try require(.approved, "发布")
             let approval = try plan.approval(forWarningLevel: level)
-            let issuers = issuerPost.map { [$0] } ?? (approval.proposedBy + approval.approvedBy)
+            let issuers = publishers(plan: plan)
             guard issuers.contains(post) else {
                 throw IncidentError(.forbidden, "warning.not_issuer", "\(plan.colourName(level))预警由\(issuers.map(plan.roleName).joined(separator: "或"))发布（\(approval.source)）", field: "post")
             }

@@ -105,12 +105,7 @@ public struct WarningService: Sendable {
         return warning
     }
 
-    public func plan(for jurisdiction: String) throws -> Plan {
-        guard let plan = plans.plan(forJurisdiction: jurisdiction) else {
-            throw IncidentError(.invalid, "jurisdiction.unknown", "未知辖区「\(jurisdiction)」", field: "jurisdiction")
-        }
-        return plan
-    }
+    public func plan(for jurisdiction: String) throws -> Plan { try plans.plan(for: jurisdiction) }
 
     private func seal(_ events: [TimelineEvent], id: String, after last: TimelineEntry?, actor: String, now: Date) -> [TimelineEntry] {
         TimelineEntry.seal(events, chain: id, after: last, at: now, actor: actor, hasher: hasher)

@@ -53,9 +53,7 @@ extension WebRoutes {
             }
             switch outcome {
             case .done(let incident): return Self.redirect("/incidents/\(incident.id)")
-            case .replayed(let stored):
-                guard case .object(let fields) = try JSONValue.parse(stored.body), case .string(let id)? = fields["id"] else { throw HTTPError(.internalServerError) }
-                return Self.redirect("/incidents/\(id)")
+            case .replayed(let stored): return Self.redirect("/incidents/\(try Self.storedID(stored))")
             }
         } catch {
             guard let api = APIError.from(error) else { throw error }
@@ -156,6 +154,12 @@ extension WebRoutes {
             values["scope"] = WebPages.present(["mode": scope.mode.chineseName, "text": scope.text ?? "", "source": scope.source.clause])
         }
         return values
+    }
+
+    /// The id in an answer stored under a form's key: a resent form goes where the first one went.
+    static func storedID(_ stored: IdempotencyRecord) throws -> String {
+        guard case .object(let fields) = try JSONValue.parse(stored.body), case .string(let id)? = fields["id"] else { throw HTTPError(.internalServerError) }
+        return id
     }
 
     static func newFormKey() -> String {

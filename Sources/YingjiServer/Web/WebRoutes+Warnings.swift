@@ -153,9 +153,7 @@ extension WebRoutes {
             }
             switch outcome {
             case .done(let warning): return Self.redirect("/warnings/\(warning.id)")
-            case .replayed(let stored):
-                guard case .object(let fields) = try JSONValue.parse(stored.body), case .string(let id)? = fields["id"] else { throw HTTPError(.internalServerError) }
-                return Self.redirect("/warnings/\(id)")
+            case .replayed(let stored): return Self.redirect("/warnings/\(try Self.storedID(stored))")
             }
         } catch {
             guard let api = APIError.from(error) else { throw error }
@@ -203,7 +201,7 @@ extension WebRoutes {
             let body = try JSONBody(.object(fields), allowed: WarningRoutes.moveFields, path: "")
             let command = try await routes.prepareMove(body, warning: warning, identity: identity)
             let updated = try await server.warnings.apply(warning.id, command, expectedVersion: try formVersion(form), actor: identity.actorName)
-            await routes.publishEvent(updated.unit != nil && updated.status == .published && warning.status != .published ? "warning.reported" : "warning.changed", updated)
+            await routes.publishEvent(WarningRoutes.event(before: warning, after: updated), updated)
             return Self.redirect("/warnings/\(warning.id)")
         } catch {
             guard let api = APIError.from(error) else { throw error }
@@ -273,8 +271,6 @@ extension WebRoutes {
                           "posts": posts.map { ["value": $0, "name": postName($0)] }, "needsReason": reasonLabel != nil,
                           "reasonLabel": reasonLabel ?? "-", "isAdjust": move == "adjust"])
         }
-        let level = content?.level ?? 0
-        let approval = plan?.warnings.approval(for: level)
         for move in warning.allowedMoves {
             switch move {
             case "submit" where mayDraft: add("submit", label: pages.text("warnSubmit"), confirm: pages.text("warnSubmitConfirm"))
@@ -288,8 +284,7 @@ extension WebRoutes {
                         reasonLabel: pages.text("warnReturnReason"), primary: false)
                 }
             case "publish" where mayIssue:
-                let allowed = warning.unit.map { [$0.post] } ?? warning.issuerPost.map { [$0] } ?? ((approval?.proposedBy ?? []) + (approval?.approvedBy ?? []))
-                let posts = allowed.filter(held.contains)
+                let posts = (plan.map { warning.publishers(plan: $0) } ?? []).filter(held.contains)
                 if !posts.isEmpty { add("publish", label: pages.text("warnPublish"), confirm: pages.text("warnPublishConfirm"), posts: posts) }
             case "adjust" where mayDraft && (warning.unit == nil || mayIssue):
                 if warning.status == .draft {
@@ -325,15 +320,14 @@ extension WebRoutes {
 
     /// The warnings in force, for everyone (no account needed): what a published warning tells the public.
     @Sendable func publicWarnings(_ request: Request, context: YingjiRequestContext) async throws -> Response {
-        let now = server.clock.now()
-        let current = try await server.store.warnings.warnings(WarningQuery(currentOnly: true, limit: 500)).filter { !$0.hasEnded(at: now) }
         let routes = warningRoutes
+        let current = try await routes.publicWarnings()
         let rows: [[String: Any]] = current.compactMap { warning in
             guard let version = warning.inForce, let plan = server.catalog.plan(forJurisdiction: warning.jurisdiction) else { return nil }
             let c = version.content
             return [
                 "id": warning.id, "level": c.level, "colourName": plan.colourName(c.level),
-                "headline": "\(routes.jurisdictionName(warning.jurisdiction))\(plan.colourName(c.level))预警：\(c.category)",
+                "headline": plan.warningHeadline(c, jurisdictionName: routes.jurisdictionName(warning.jurisdiction)),
                 "issuer": c.issuer, "startsAt": Self.display(c.startsAt), "hasEnd": c.endsAt != nil, "endsAt": c.endsAt.map(Self.display) ?? "-",
                 "area": c.area.description, "warnings": c.warnings, "hasMeasures": !c.measures.isEmpty, "measures": c.measures.isEmpty ? "-" : c.measures,
                 "hasHotline": !c.hotline.isEmpty, "hotline": c.hotline.isEmpty ? "-" : c.hotline, "cap": "/api/v1/warnings/\(warning.id).cap.xml",
