@@ -74,8 +74,16 @@ public struct PlanLibrary: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw PlanFileError(file: url.path, line: nil, field: "", message: "文件不是 UTF-8 编码")
         }
-        return try parse(text, file: url.path)
+        if let known = parsed.entry(url.path), known.text == text { return known.document }
+        let document = try parse(text, file: url.path)
+        parsed.store(url.path, (text, document))
+        return document
     }
+
+    /// Each file's last text read and what it parsed to: a plan and its base are read again for
+    /// every load and every listing, and parsing YAML is the slow part. Keyed by the text itself,
+    /// so a changed file is parsed again.
+    private static let parsed = ParsedDocuments()
 
     /// Reads plan YAML text; `file` is used in error messages.
     public static func parse(_ text: String, file: String) throws -> PlanDocument {
@@ -92,4 +100,13 @@ public enum PlanLoadError: Error, CustomStringConvertible, Equatable {
             return "未知预案「\(name)」" + (known.isEmpty ? "" : "，可用：\(known.joined(separator: "、"))")
         }
     }
+}
+
+/// The parsed-document cache of `PlanLibrary.readDocument`, safe to use from any thread.
+private final class ParsedDocuments: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (text: String, document: PlanDocument)] = [:]
+
+    func entry(_ path: String) -> (text: String, document: PlanDocument)? { lock.withLock { entries[path] } }
+    func store(_ path: String, _ entry: (text: String, document: PlanDocument)) { lock.withLock { entries[path] = entry } }
 }

@@ -34,13 +34,13 @@ public final class Server: Sendable {
 
     public init(store: Store, library: PlanLibrary, clock: WallClock = SystemClock(), testClock: AdjustableClock? = nil, ids: IDGenerator = RandomIDGenerator(),
                 hasher: PasswordHasher = PasswordHasher(), authSettings: AuthSettings = AuthSettings(), secureCookies: Bool = false,
-                logger: Logger = Logger(label: "yingji")) async throws {
+                pages loadedPages: WebPages? = nil, logger: Logger = Logger(label: "yingji")) async throws {
         self.store = store
         self.clock = testClock ?? clock
         self.testClock = testClock
         self.logger = logger
         self.secureCookies = secureCookies
-        pages = try await WebPages.load(clock: self.clock)
+        if let loadedPages { pages = loadedPages } else { pages = try await WebPages.load(clock: self.clock) }
         let catalog = JurisdictionCatalog(library: library, repository: store.jurisdictions)
         self.catalog = catalog
         try await catalog.load()

@@ -1,61 +1,49 @@
 import Foundation
 import SQLKit
+import NIOCore
+import Logging
 import SQLiteKit
 // The C library SQLiteNIO is built on. It must be this very copy: two copies of SQLite in one
 // process that open the same file do not see each other's POSIX locks, and can corrupt it.
 import VaporCSQLite
 
-/// The SQLite writer's connection, driven directly through the C API on one dedicated thread.
-///
-/// SQLiteNIO answers each statement by hopping to a thread pool and back (several thread
-/// switches per statement); a write here is six to ten statements. Running the whole group commit
-/// on the thread that owns the connection costs one hop in and one out per group instead.
-final class DirectSQLiteRunner: TransactionRunner, @unchecked Sendable {
-    private let handle: OpaquePointer
+/// One SQLite connection driven directly through the C API, its prepared statements kept by SQL
+/// text. Not thread-safe: its owner uses it from one thread at a time.
+final class DirectSQLiteConnection: @unchecked Sendable {
+    let handle: OpaquePointer
     /// Used only for its dialect: statements are written with SQLKit and serialized for SQLite.
-    private let dialectDatabase: any SQLDatabase
-    private let thread: DedicatedThreadExecutor
-    /// Prepared statements by SQL text; touched only on `thread`.
+    let dialectDatabase: any SQLDatabase
     private var statements: [String: OpaquePointer] = [:]
+    /// Statements kept at most; lists with many filters make many texts, so the cache is bounded.
+    static let statementLimit = 200
 
-    var executor: (any TaskExecutor)? { thread }
-
-    init(path: String, settings: [String], dialect: any SQLDatabase) throws {
+    init(path: String, flags: Int32, settings: [String], dialect: any SQLDatabase) throws {
         var handle: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE
-        let opened = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        let opened = sqlite_nio_sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_EXRESCODE, nil)
         guard opened == SQLITE_OK, let handle else {
             if let handle { sqlite_nio_sqlite3_close(handle) }
             throw DirectSQLiteError(code: opened, message: "无法打开 SQLite 数据库 \(path)")
         }
         self.handle = handle
         dialectDatabase = dialect
-        thread = DedicatedThreadExecutor(name: "yingji-sqlite-writer")
         for setting in settings {
             guard sqlite_nio_sqlite3_exec(handle, setting, nil, nil, nil) == SQLITE_OK else {
                 let error = DirectSQLiteError(handle: handle)
                 sqlite_nio_sqlite3_close(handle)
-                thread.stop()
                 throw error
             }
         }
     }
 
-    func run(_ batch: [[WriteStep]]) async throws -> [Result<Void, Error>] {
-        try await Self.runBatch(batch, begin: "BEGIN IMMEDIATE") { query in try self.execute(query) }
+    func close() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements = [:]
+        sqlite_nio_sqlite3_close(handle)
     }
 
-    func close() async throws {
-        await withTaskExecutorPreference(thread) {
-            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
-            statements = [:]
-            sqlite_nio_sqlite3_close(handle)
-        }
-        thread.stop()
-    }
-
-    /// Runs one statement to its end; true when it produced a row.
-    private func execute(_ query: SQLQueryString) throws -> Bool {
+    /// Runs one statement to its end, handing each row to `onRow`; true when it produced a row.
+    @discardableResult
+    func run(_ query: any SQLExpression, onRow: ((DirectSQLiteRow) -> Void)? = nil) throws -> Bool {
         var serializer = SQLSerializer(database: dialectDatabase)
         query.serialize(to: &serializer)
         let statement = try prepared(serializer.sql)
@@ -67,18 +55,46 @@ final class DirectSQLiteRunner: TransactionRunner, @unchecked Sendable {
             try bind(value, at: Int32(offset + 1), to: statement)
         }
         var producedRow = false
+        var names: [String]?
         while true {
             let result = sqlite_nio_sqlite3_step(statement)
             switch result {
-            case SQLITE_ROW: producedRow = true
+            case SQLITE_ROW:
+                producedRow = true
+                guard let onRow else { continue }
+                let count = sqlite_nio_sqlite3_column_count(statement)
+                if names == nil {
+                    names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
+                }
+                onRow(DirectSQLiteRow(names: names!, values: (0..<count).map { Self.value(statement, $0) }))
             case SQLITE_DONE: return producedRow
             default: throw DirectSQLiteError(handle: handle)
             }
         }
     }
 
+    private static func value(_ statement: OpaquePointer, _ column: Int32) -> SQLiteData {
+        switch sqlite_nio_sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(Int(sqlite_nio_sqlite3_column_int64(statement, column)))
+        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(statement, column))
+        case SQLITE_TEXT:
+            guard let text = sqlite_nio_sqlite3_column_text(statement, column) else { return .text("") }
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        case SQLITE_BLOB:
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            guard let bytes = sqlite_nio_sqlite3_column_blob(statement, column), count > 0 else { return .blob(ByteBuffer()) }
+            return .blob(ByteBuffer(bytes: UnsafeRawBufferPointer(start: bytes, count: count)))
+        default: return .null
+        }
+    }
+
     private func prepared(_ sql: String) throws -> OpaquePointer {
         if let statement = statements[sql] { return statement }
+        if statements.count >= Self.statementLimit {
+            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+            statements = [:]
+        }
         var statement: OpaquePointer?
         guard sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK, let statement else {
             throw DirectSQLiteError(handle: handle)
@@ -109,6 +125,125 @@ final class DirectSQLiteRunner: TransactionRunner, @unchecked Sendable {
 
     private func check(_ result: Int32) throws {
         guard result == SQLITE_OK else { throw DirectSQLiteError(handle: handle) }
+    }
+}
+
+/// A row read through `DirectSQLiteConnection`, decoded as SQLiteNIO's rows are (SQLiteDataDecoder).
+struct DirectSQLiteRow: SQLRow {
+    let names: [String]
+    let values: [SQLiteData]
+
+    var allColumns: [String] { names }
+
+    func contains(column: String) -> Bool { names.contains(column) }
+
+    func decodeNil(column: String) throws -> Bool {
+        guard let index = names.firstIndex(of: column) else { return true }
+        return values[index] == .null
+    }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        guard let index = names.firstIndex(of: column) else {
+            throw DecodingError.keyNotFound(SQLiteColumnKey(stringValue: column), .init(codingPath: [], debugDescription: "没有列 \(column)"))
+        }
+        return try SQLiteDataDecoder().decode(D.self, from: values[index])
+    }
+}
+
+private struct SQLiteColumnKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// The SQLite writer: its connection, driven on one dedicated thread.
+///
+/// SQLiteNIO answers each statement by hopping to a thread pool and back (several thread
+/// switches per statement); a write here is six to ten statements. Running the whole group commit
+/// on the thread that owns the connection costs one hop in and one out per group instead.
+final class DirectSQLiteRunner: TransactionRunner, @unchecked Sendable {
+    private let connection: DirectSQLiteConnection
+    private let thread: DedicatedThreadExecutor
+
+    var executor: (any TaskExecutor)? { thread }
+
+    init(path: String, settings: [String], dialect: any SQLDatabase) throws {
+        connection = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                                                settings: settings, dialect: dialect)
+        thread = DedicatedThreadExecutor(name: "yingji-sqlite-writer")
+    }
+
+    func run(_ batch: [[WriteStep]]) async throws -> [Result<Void, Error>] {
+        try await Self.runBatch(batch, begin: "BEGIN IMMEDIATE") { query in try self.connection.run(query) }
+    }
+
+    func close() async throws {
+        await withTaskExecutorPreference(thread) { connection.close() }
+        thread.stop()
+    }
+}
+
+/// Reads on SQLite, run in place on the caller's thread through the C API, each on a connection
+/// of its own taken from a pool (a new one opened when all are busy). In WAL mode a read sees the
+/// last committed state and never waits for the writer; an indexed lookup takes microseconds,
+/// less than the two thread switches SQLiteNIO's thread pool would add.
+final class DirectSQLiteReader: SQLDatabase, @unchecked Sendable {
+    private let path: String
+    private let settings: [String]
+    private let maintenance: any SQLDatabase
+    private let lock = NSLock()
+    private var idle: [DirectSQLiteConnection] = []
+    private var closed = false
+
+    init(path: String, settings: [String], maintenance: any SQLDatabase) throws {
+        self.path = path
+        // A read connection never writes: a write through it is refused by SQLite itself.
+        self.settings = settings + ["PRAGMA query_only = ON"]
+        self.maintenance = maintenance
+        idle = [try open()]
+    }
+
+    private func open() throws -> DirectSQLiteConnection {
+        try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, settings: settings, dialect: maintenance)
+    }
+
+    var logger: Logger { maintenance.logger }
+    var eventLoop: any EventLoop { maintenance.eventLoop }
+    var dialect: any SQLDialect { maintenance.dialect }
+    var version: (any SQLDatabaseReportedVersion)? { maintenance.version }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        eventLoop.makeCompletedFuture { try self.read(query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        try read(query, onRow)
+    }
+
+    private func read(_ query: any SQLExpression, _ onRow: @escaping (any SQLRow) -> Void) throws {
+        let connection = try lock.withLock {
+            if closed { throw DirectSQLiteError(code: SQLITE_MISUSE, message: "数据库已关闭") }
+            return idle.popLast()
+        } ?? open()
+        defer {
+            let keep = lock.withLock {
+                guard !closed else { return false }
+                idle.append(connection)
+                return true
+            }
+            if !keep { connection.close() }
+        }
+        try connection.run(query) { onRow($0) }
+    }
+
+    func close() {
+        let connections = lock.withLock {
+            closed = true
+            defer { idle = [] }
+            return idle
+        }
+        for connection in connections { connection.close() }
     }
 }
 

@@ -214,18 +214,16 @@ enum Migrations {
         },
     ]
 
-    /// Applies the migrations not yet recorded, each in its own transaction. Safe when several
-    /// processes start on one database at once: each migration's transaction takes the
-    /// database-wide write lock first (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock) and
-    /// checks again that no one applied it meanwhile.
+    /// Applies the migrations not yet recorded, all in one transaction. Safe when several
+    /// processes start on one database at once: the transaction takes the database-wide write
+    /// lock first (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), then reads which are
+    /// applied, so a second process finds them done.
+    /// One commit sets up a new database, and a migration that fails leaves the database as it was.
     static func run(on database: any SQLDatabase, engine: SQLEngine) async throws {
         try await locked(database, engine) {
             try await database.raw("CREATE TABLE IF NOT EXISTS yingji_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)").run()
-        }
-        for migration in all {
-            try await locked(database, engine) {
-                let applied = try await database.raw("SELECT version FROM yingji_migrations WHERE version = \(bind: migration.version)").all()
-                guard applied.isEmpty else { return }
+            let applied = Set(try await database.raw("SELECT version FROM yingji_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+            for migration in all where !applied.contains(migration.version) {
                 for statement in migration.statements(engine) {
                     try await database.raw(SQLQueryString(statement)).run()
                 }

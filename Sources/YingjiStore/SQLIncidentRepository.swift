@@ -232,7 +232,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     }
 
     private static func json(_ incident: Incident) throws -> String {
-        String(decoding: try JSONEncoder().encode(incident), as: UTF8.self)
+        String(decoding: try JSONBytesEncoder.encode(incident), as: UTF8.self)
     }
 
     private static func decodeIncident(_ row: any SQLRow) throws -> Incident {

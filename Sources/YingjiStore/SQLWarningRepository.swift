@@ -77,7 +77,7 @@ public final class SQLWarningRepository: WarningRepository, Sendable {
     /// `,a,b,`: each notified jurisdiction between commas, for a LIKE.
     static func notifiedColumn(_ warning: Warning) -> String { "," + warning.notified.map { $0 + "," }.joined() }
 
-    private static func json(_ warning: Warning) throws -> String { String(decoding: try JSONEncoder().encode(warning), as: UTF8.self) }
+    private static func json(_ warning: Warning) throws -> String { String(decoding: try JSONBytesEncoder.encode(warning), as: UTF8.self) }
 
     private static func decode(_ row: any SQLRow) throws -> Warning {
         try JSONDecoder().decode(Warning.self, from: Data(try row.decode(column: "data", as: String.self).utf8))

@@ -17,7 +17,8 @@ public final class Store: Sendable {
     public let engine: SQLEngine
     private let closer: @Sendable () async throws -> Void
 
-    /// How many connections serve reads beside the one that writes.
+    /// How many connections serve reads beside the one that writes (PostgreSQL; SQLite reads open
+    /// connections as they are needed, one per thread reading at once).
     public static let readConnections = 2
 
     init(writer: GroupCommitWriter, reads: ReadConnections, engine: SQLEngine, closer: @escaping @Sendable () async throws -> Void) {
@@ -36,6 +37,9 @@ public final class Store: Sendable {
             return (connection.sql(), { try await connection.close() })
         }, runner: { maintenance in
             try DirectSQLiteRunner(path: path, settings: settings.filter { !$0.contains("journal_mode") }, dialect: maintenance)
+        }, reads: { maintenance, _ in
+            let reader = try DirectSQLiteReader(path: path, settings: settings.filter { !$0.contains("journal_mode") }, maintenance: maintenance)
+            return [(reader, { @Sendable in reader.close() })]
         })
     }
 
@@ -61,14 +65,30 @@ public final class Store: Sendable {
         return try await prepare(engine: .postgres, setup: setup, connect: {
             let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 1, logger: logger)
             return (connection.sql(), { try await connection.close() })
-        }, runner: { database in SQLKitTransactionRunner(database: database, begin: "BEGIN") })
+        }, runner: { database in SQLKitTransactionRunner(database: database, begin: "BEGIN") }, reads: { _, connect in
+            var reads: [(any SQLDatabase, @Sendable () async throws -> Void)] = []
+            do {
+                for _ in 0..<readConnections {
+                    let (database, close) = try await connect()
+                    reads.append((database, close))
+                    for statement in setup { _ = try await database.raw(SQLQueryString(statement)).all() }
+                }
+            } catch {
+                for (_, close) in reads { try? await close() }
+                throw error
+            }
+            return reads
+        })
     }
 
     /// Opens the maintenance connection, applies the engine's settings and the migrations, then
-    /// the writer's runner and the read connections; closes whatever it opened if any step fails.
+    /// the writer's runner and the read connections (`reads`, given the maintenance connection and
+    /// a way to connect again); closes whatever it opened if any step fails.
     private static func prepare(engine: SQLEngine, setup: [String],
-                                connect: () async throws -> (any SQLDatabase, @Sendable () async throws -> Void),
-                                runner makeRunner: (any SQLDatabase) throws -> any TransactionRunner) async throws -> Store {
+                                connect: @escaping () async throws -> (any SQLDatabase, @Sendable () async throws -> Void),
+                                runner makeRunner: (any SQLDatabase) throws -> any TransactionRunner,
+                                reads makeReads: (any SQLDatabase, () async throws -> (any SQLDatabase, @Sendable () async throws -> Void)) async throws
+                                    -> [(any SQLDatabase, @Sendable () async throws -> Void)]) async throws -> Store {
         var closers: [@Sendable () async throws -> Void] = []
         let closeAll: @Sendable ([@Sendable () async throws -> Void]) async -> Void = { list in
             for close in list.reversed() { try? await close() }
@@ -83,12 +103,8 @@ public final class Store: Sendable {
             let runner = try makeRunner(writeDatabase)
             closers.append({ try await runner.close() })
             var readDatabases: [any SQLDatabase] = []
-            for _ in 0..<readConnections {
-                let (database, close) = try await connect()
+            for (database, close) in try await makeReads(writeDatabase, connect) {
                 closers.append(close)
-                for statement in setup where !statement.contains("journal_mode") {
-                    _ = try await database.raw(SQLQueryString(statement)).all()
-                }
                 readDatabases.append(database)
             }
             let opened = closers

@@ -30,10 +30,17 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "yingji")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let library = try PlanLoading.library()
-        let store = try await StoreOpening.open(db: db, mustExist: false)
+        let adjustable = testClock ? AdjustableClock() : nil
+        // The page templates are read and parsed while the database opens and migrates.
+        let pages = Task { try await WebPages.load(clock: adjustable ?? SystemClock()) }
+        let store: Store
+        do { store = try await StoreOpening.open(db: db, mustExist: false) } catch {
+            pages.cancel()
+            throw error
+        }
         do {
-            let server = try await Server(store: store, library: library, testClock: testClock ? AdjustableClock() : nil,
-                                          secureCookies: secureCookies, logger: logger)
+            let server = try await Server(store: store, library: library, testClock: adjustable, secureCookies: secureCookies,
+                                          pages: try await pages.value, logger: logger)
             if demo {
                 let seeded = try await Demo.seed(server)
                 // The test clock writes future times into the record: only ever on a demo database this run made.

@@ -119,4 +119,55 @@ import Testing
         #expect(throws: EncodingError.self) { try JSONValue(encoding: ["x": 1.5]) }
         #expect(try JSONValue(encoding: [2.0]) == [2])
     }
+
+    struct Stored: Codable, Equatable {
+        struct Empty: Codable, Equatable {}
+        struct Wrapped: Codable, Equatable {
+            var inner: [String: Int]
+            init(_ inner: [String: Int]) { self.inner = inner }
+            init(from decoder: Decoder) throws { inner = try decoder.singleValueContainer().decode([String: Int].self) }
+            func encode(to encoder: Encoder) throws {
+                var container = encoder.singleValueContainer()
+                try container.encode(inner)
+            }
+        }
+        var at: Date
+        var ratio: Double
+        var small: Int8
+        var large: UInt64
+        var missing: Int?
+        var maybe: [Int?]
+        var empty: Empty
+        var wrapped: [Wrapped]
+        var nested: [[String: [Date]]]
+        var text: String
+    }
+
+    @Test func bytesEncoderWritesWhatJSONDecoderReadsBack() throws {
+        let stored = Stored(at: Date(timeIntervalSinceReferenceDate: 796_600_000.123456), ratio: 0.1, small: -8, large: UInt64.max, missing: nil,
+                            maybe: [1, nil, 3], empty: .init(), wrapped: [.init(["a": 1]), .init([:])],
+                            nested: [["d": [Date(timeIntervalSinceReferenceDate: 1.5)]], [:]], text: "引号\"反斜杠\\换行\n\u{01}")
+        let bytes = try JSONBytesEncoder.encode(stored)
+        #expect(try JSONDecoder().decode(Stored.self, from: Data(bytes)) == stored)
+        // The same JSON as Foundation's encoder writes, key order aside.
+        let ours = try JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary
+        let theirs = try JSONSerialization.jsonObject(with: JSONEncoder().encode(stored)) as? NSDictionary
+        #expect(ours != nil && ours == theirs)
+        #expect(String(decoding: bytes, as: UTF8.self).contains(#""empty":{}"#))
+        #expect(!String(decoding: bytes, as: UTF8.self).contains("missing"))
+        #expect(throws: EncodingError.self) { try JSONBytesEncoder.encode([Double.nan]) }
+        #expect(String(decoding: try JSONBytesEncoder.encode([2.0, -0.5]), as: UTF8.self) == "[2,-0.5]")
+    }
+
+    @Test func bytesEncoderRoundTripsAnIncidentThroughItsLife() throws {
+        var (incident, _, plan) = try Fixture.openKunyu([.deaths: 3, .seriousInjuries: 12])
+        _ = try incident.apply(.verify(note: "电话回拨核实"), plan: plan, actor: "值班员", now: Fixture.at(20), ids: CountingIDs())
+        _ = try incident.apply(.startResponse(level: 3, decidedBy: "commander", signedBy: "commander", precondition: nil), plan: plan,
+                               actor: "指挥长", now: Fixture.at(40).addingTimeInterval(0.25), ids: CountingIDs())
+        let bytes = try JSONBytesEncoder.encode(incident)
+        #expect(try JSONDecoder().decode(Incident.self, from: Data(bytes)) == incident)
+        let ours = try JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary
+        let theirs = try JSONSerialization.jsonObject(with: JSONEncoder().encode(incident)) as? NSDictionary
+        #expect(ours != nil && ours == theirs)
+    }
 }
