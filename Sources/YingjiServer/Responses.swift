@@ -61,8 +61,12 @@ struct IdempotentWrite {
     func run<Value>(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Value) -> JSONValue,
                     headers: @escaping @Sendable (Value) -> HTTPFields = { _ in [:] },
                     _ operation: ((@Sendable (Value) throws -> IdempotencyRecord)?) async throws -> Value) async throws -> Response {
-        switch try await perform(status: status, repository: repository, now: now, render: render, operation) {
-        case .done(let incident): return JSONResponse.make(status, render(incident), headers: headers(incident))
+        // With a key the answer is rendered once, for the stored record, and sent as stored.
+        let rendered = RenderedAnswer()
+        switch try await perform(status: status, repository: repository, now: now, render: render, keep: rendered, operation) {
+        case .done(let value):
+            if let answer = rendered.kept { return JSONResponse.make(status, answer, headers: headers(value)) }
+            return JSONResponse.make(status, render(value), headers: headers(value))
         case .replayed(let stored):
             var headers: HTTPFields = [:]
             headers[.idempotentReplay] = "true"
@@ -73,13 +77,15 @@ struct IdempotentWrite {
     /// Runs `operation` under the key, or returns the answer stored for it; the same key with
     /// another request is 422.
     func perform<Value>(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Value) -> JSONValue,
-                        _ operation: ((@Sendable (Value) throws -> IdempotencyRecord)?) async throws -> Value) async throws -> Outcome<Value> {
+                        keep rendered: RenderedAnswer? = nil, _ operation: ((@Sendable (Value) throws -> IdempotencyRecord)?) async throws -> Value) async throws -> Outcome<Value> {
         guard let key else { return .done(try await operation(nil)) }
         if let stored = try await repository.idempotencyRecord(key: key) { return try replay(stored) }
         let hash = requestHash
         do {
             return .done(try await operation { value in
-                IdempotencyRecord(key: key, requestHash: hash, status: Int(status.code), body: render(value).responseData, createdAt: now)
+                let body = render(value).responseData
+                rendered?.keep(body)
+                return IdempotencyRecord(key: key, requestHash: hash, status: Int(status.code), body: body, createdAt: now)
             })
         } catch {
             // A concurrent retry with the same key may have won: answer what it stored.
@@ -94,4 +100,13 @@ struct IdempotentWrite {
         }
         return .replayed(stored)
     }
+}
+
+/// The answer a keyed write rendered for its stored record, so the response is not rendered again.
+final class RenderedAnswer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answer: Data?
+
+    func keep(_ body: Data) { lock.withLock { answer = body } }
+    var kept: Data? { lock.withLock { answer } }
 }

@@ -81,7 +81,7 @@ struct EventRoutes {
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             defer { Task { await events.unsubscribe(id) } }
             try await writer.write(ByteBuffer(string: "retry: 2000\n: 已连接\n\n"))
-            for event in missed { try await writer.write(ByteBuffer(string: event.frame)) }
+            for event in missed { try await writer.write(event.frameBytes) }
             // On graceful shutdown the stream ends, so the server does not wait on open boards.
             try await withGracefulShutdownHandler {
                 for await event in stream {
@@ -93,7 +93,7 @@ struct EventRoutes {
                         guard again != nil else { break }
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     } else {
-                        try await writer.write(ByteBuffer(string: event.frame))
+                        try await writer.write(event.frameBytes)
                     }
                 }
             } onGracefulShutdown: {
