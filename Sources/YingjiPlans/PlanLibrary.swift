@@ -74,15 +74,17 @@ public struct PlanLibrary: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw PlanFileError(file: url.path, line: nil, field: "", message: "文件不是 UTF-8 编码")
         }
-        if let known = parsed.entry(url.path), known.text == text { return known.document }
+        // Compared as bytes: two texts Swift holds equal may differ in bytes (NFC and NFD), and the
+        // plan's digest is of the bytes.
+        if let known = parsed.entry(url.path), known.bytes == data { return known.document }
         let document = try parse(text, file: url.path)
-        parsed.store(url.path, (text, document))
+        parsed.store(url.path, (data, document))
         return document
     }
 
-    /// Each file's last text read and what it parsed to: a plan and its base are read again for
-    /// every load and every listing, and parsing YAML is the slow part. Keyed by the text itself,
-    /// so a changed file is parsed again.
+    /// Each file's last bytes read and what they parsed to: a plan and its base are read again for
+    /// every load and every listing (a listing parses every file to learn its kind), and parsing
+    /// YAML is the slow part. A file whose bytes changed is parsed again.
     private static let parsed = ParsedDocuments()
 
     /// Reads plan YAML text; `file` is used in error messages.
@@ -105,8 +107,8 @@ public enum PlanLoadError: Error, CustomStringConvertible, Equatable {
 /// The parsed-document cache of `PlanLibrary.readDocument`, safe to use from any thread.
 private final class ParsedDocuments: @unchecked Sendable {
     private let lock = NSLock()
-    private var entries: [String: (text: String, document: PlanDocument)] = [:]
+    private var entries: [String: (bytes: Data, document: PlanDocument)] = [:]
 
-    func entry(_ path: String) -> (text: String, document: PlanDocument)? { lock.withLock { entries[path] } }
-    func store(_ path: String, _ entry: (text: String, document: PlanDocument)) { lock.withLock { entries[path] = entry } }
+    func entry(_ path: String) -> (bytes: Data, document: PlanDocument)? { lock.withLock { entries[path] } }
+    func store(_ path: String, _ entry: (bytes: Data, document: PlanDocument)) { lock.withLock { entries[path] = entry } }
 }

@@ -11,9 +11,6 @@ public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
     private var byID: [String: RegisteredJurisdiction] = [:]
     private var plans: [String: Plan] = [:]
     private var cachedTree: JurisdictionTree?
-    /// The plan ids found in the plan folder, read once (each file is parsed to find its kind);
-    /// read again when a jurisdiction names one not found, so a plan file added later is seen.
-    private var cachedPlanIDs: [String]?
 
     public init(library: PlanLibrary, repository: JurisdictionRepository) {
         self.library = library
@@ -60,16 +57,7 @@ public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
     public func jurisdiction(_ id: String) -> RegisteredJurisdiction? { lock.withLock { byID[id] } }
 
     /// The plan files available to bind (`kunyu`, `bachu` …).
-    public func availablePlanIDs() -> [String] {
-        if let cached = lock.withLock({ cachedPlanIDs }) { return cached }
-        return refreshedPlanIDs()
-    }
-
-    private func refreshedPlanIDs() -> [String] {
-        let ids = (try? library.planIDs()) ?? []
-        lock.withLock { cachedPlanIDs = ids }
-        return ids
-    }
+    public func availablePlanIDs() -> [String] { (try? library.planIDs()) ?? [] }
 
     /// Stores a new jurisdiction after checking its plan loads and its parent exists.
     public func register(_ jurisdiction: RegisteredJurisdiction) async throws {
@@ -84,8 +72,7 @@ public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
         }
         var plan: Plan?
         if let planID = jurisdiction.planID {
-            var available = availablePlanIDs()
-            if !available.contains(planID) { available = refreshedPlanIDs() }
+            let available = availablePlanIDs()
             guard available.contains(planID), let loaded = try? self.plan(id: planID) else {
                 throw IncidentError(.invalid, "jurisdiction.unknown_plan", "没有预案「\(planID)」，可选：\(available.joined(separator: "、"))", field: "planID")
             }

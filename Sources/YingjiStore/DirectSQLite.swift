@@ -185,7 +185,8 @@ final class DirectSQLiteRunner: TransactionRunner, @unchecked Sendable {
 }
 
 /// Reads on SQLite, run in place on the caller's thread through the C API, each on a connection
-/// of its own taken from a pool (a new one opened when all are busy). In WAL mode a read sees the
+/// of its own taken from a pool (a new one opened when all are busy; a read never suspends, so
+/// there are at most as many as threads reading at once). In WAL mode a read sees the
 /// last committed state and never waits for the writer; an indexed lookup takes microseconds,
 /// less than the two thread switches SQLiteNIO's thread pool would add.
 final class DirectSQLiteReader: SQLDatabase, @unchecked Sendable {

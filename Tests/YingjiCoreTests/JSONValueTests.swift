@@ -170,4 +170,47 @@ import Testing
         let theirs = try JSONSerialization.jsonObject(with: JSONEncoder().encode(incident)) as? NSDictionary
         #expect(ours != nil && ours == theirs)
     }
+
+    /// Keeps a nested container and writes to it after writing to its parent, as Codable allows.
+    struct Late: Codable, Equatable {
+        enum Keys: String, CodingKey { case tags, id, base }
+        var id: String
+        var tags: [String]
+        init(id: String, tags: [String]) { self.id = id; self.tags = tags }
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            id = try container.decode(String.self, forKey: .id)
+            tags = try container.decode([String].self, forKey: .tags)
+        }
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            var tags = container.nestedUnkeyedContainer(forKey: .tags)
+            try container.encode(id, forKey: .id)
+            for tag in self.tags { try tags.encode(tag) }
+        }
+    }
+
+    struct WithSuper: Codable, Equatable {
+        enum Keys: String, CodingKey { case name }
+        var name: String
+        init(name: String) { self.name = name }
+        init(from decoder: Decoder) throws { name = try decoder.container(keyedBy: Keys.self).decode(String.self, forKey: .name) }
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(name, forKey: .name)
+            var parent = container.superEncoder().singleValueContainer()
+            try parent.encode(1)
+        }
+    }
+
+    @Test func bytesEncoderFallsBackWhenAValueWritesOutOfOrder() throws {
+        let late = Late(id: "x", tags: ["a", "b"])
+        let lateBytes = try JSONBytesEncoder.encode([late])
+        #expect(try JSONDecoder().decode([Late].self, from: Data(lateBytes)) == [late])
+        #expect((try? JSONSerialization.jsonObject(with: Data(lateBytes))) != nil)
+        let named = WithSuper(name: "父类")
+        let superBytes = try JSONBytesEncoder.encode(named)
+        #expect(try JSONDecoder().decode(WithSuper.self, from: Data(superBytes)) == named)
+        #expect(String(decoding: try JSONBytesEncoder.encode([Float(0.1)]), as: UTF8.self) == "[0.1]")
+    }
 }

@@ -8,13 +8,16 @@ import Foundation
 ///
 /// Containers are written as they are filled. A container is closed when the value that opened
 /// it finishes encoding, or when its parent writes its next element; a value may ask for the same
-/// keyed (or unkeyed) container more than once and keeps writing into it.
+/// keyed (or unkeyed) container more than once and keeps writing into it. A value that writes to
+/// a container after moving on from it (Codable allows keeping a nested container for later), or
+/// that uses `superEncoder`, cannot be written in one pass: such a value is encoded by JSONEncoder.
 public enum JSONBytesEncoder {
-    public static func encode(_ value: some Encodable) throws -> [UInt8] {
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let state = EncodingState()
         state.output.reserveCapacity(4096)
         try state.encodeValue(value, codingPath: [])
         state.close(above: 0)
+        if state.outOfOrder { return Array(try JSONEncoder().encode(value)) }
         return state.output
     }
 }
@@ -26,11 +29,16 @@ private final class EncodingState {
         var empty: Bool
         /// The encoder (by depth) that opened it: asking again at that depth reuses it.
         let depth: Int
+        let id: Int
     }
 
     var output: [UInt8] = []
     /// Open containers, outermost first.
     var open: [Open] = []
+    private var opened = 0
+    /// Set when a write came to a container that was already closed, or through `superEncoder`:
+    /// the output is then not the value, and the caller encodes it another way.
+    var outOfOrder = false
 
     /// Closes every container opened at a depth greater than `depth`.
     func close(above depth: Int) {
@@ -40,9 +48,13 @@ private final class EncodingState {
         }
     }
 
-    /// Before an element of the container opened at `depth`: closes deeper ones, writes the comma.
-    func beginElement(in depth: Int) {
+    /// Before an element of container `id`, opened at `depth`: closes deeper ones, writes the comma.
+    func beginElement(in depth: Int, id: Int) {
         close(above: depth)
+        guard let last = open.last, last.id == id else {
+            outOfOrder = true
+            return
+        }
         if open[open.count - 1].empty {
             open[open.count - 1].empty = false
         } else {
@@ -50,12 +62,17 @@ private final class EncodingState {
         }
     }
 
-    func openContainer(_ kind: Kind, depth: Int) -> Bool {
+    /// The id of the container of `kind` at `depth`: the one already open there, or a new one.
+    func openContainer(_ kind: Kind, depth: Int) -> Int {
         close(above: depth)
-        if let last = open.last, last.depth == depth, last.kind == kind { return false }
+        if let last = open.last, last.depth == depth {
+            if last.kind == kind { return last.id }
+            outOfOrder = true  // an object and an array for one value
+        }
         output.append(kind == .object ? UInt8(ascii: "{") : UInt8(ascii: "["))
-        open.append(Open(kind: kind, empty: true, depth: depth))
-        return true
+        opened += 1
+        open.append(Open(kind: kind, empty: true, depth: depth, id: opened))
+        return opened
     }
 
     func writeKey(_ key: String) {
@@ -82,7 +99,13 @@ private final class EncodingState {
         case let number as Double: try writeDouble(number, codingPath: codingPath)
         case let date as Date: try writeDouble(date.timeIntervalSinceReferenceDate, codingPath: codingPath)
         case let data as Data: JSONText.writeString(data.base64EncodedString(), into: &output)
-        case let number as Float: try writeDouble(Double(number), codingPath: codingPath)
+        case let number as Float:
+            guard number.isFinite else {
+                throw EncodingError.invalidValue(number, .init(codingPath: codingPath, debugDescription: "JSON 不能表示 \(number)"))
+            }
+            var text = number.description
+            if text.hasSuffix(".0") { text.removeLast(2) }
+            output.append(contentsOf: text.utf8)
         // The other integer types encode themselves through a single-value container; written here
         // they do not come back to this function.
         case let number as any FixedWidthInteger: output.append(contentsOf: String(describing: number).utf8)
@@ -109,13 +132,13 @@ private struct StreamingEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        _ = state.openContainer(.object, depth: depth)
-        return KeyedEncodingContainer(StreamingKeyed<Key>(state: state, codingPath: codingPath, depth: depth))
+        let id = state.openContainer(.object, depth: depth)
+        return KeyedEncodingContainer(StreamingKeyed<Key>(state: state, codingPath: codingPath, depth: depth, id: id))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        _ = state.openContainer(.array, depth: depth)
-        return StreamingUnkeyed(state: state, codingPath: codingPath, depth: depth)
+        let id = state.openContainer(.array, depth: depth)
+        return StreamingUnkeyed(state: state, codingPath: codingPath, depth: depth, id: id)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
@@ -127,9 +150,10 @@ private struct StreamingKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let state: EncodingState
     let codingPath: [any CodingKey]
     let depth: Int
+    let id: Int
 
     private func begin(_ key: Key) {
-        state.beginElement(in: depth)
+        state.beginElement(in: depth, id: id)
         state.writeKey(key.stringValue)
     }
 
@@ -153,10 +177,13 @@ private struct StreamingKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
         return StreamingEncoder(state: state, codingPath: codingPath + [key], depth: depth + 1).unkeyedContainer()
     }
 
-    mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
+    mutating func superEncoder() -> any Encoder {
+        state.outOfOrder = true
+        return StreamingEncoder(state: state, codingPath: codingPath, depth: depth + 1)
+    }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        begin(key)
+        state.outOfOrder = true
         return StreamingEncoder(state: state, codingPath: codingPath + [key], depth: depth + 1)
     }
 }
@@ -165,16 +192,18 @@ private struct StreamingUnkeyed: UnkeyedEncodingContainer {
     let state: EncodingState
     let codingPath: [any CodingKey]
     let depth: Int
+    let id: Int
     private(set) var count = 0
 
-    init(state: EncodingState, codingPath: [any CodingKey], depth: Int) {
+    init(state: EncodingState, codingPath: [any CodingKey], depth: Int, id: Int) {
         self.state = state
         self.codingPath = codingPath
         self.depth = depth
+        self.id = id
     }
 
     private mutating func begin() -> [any CodingKey] {
-        state.beginElement(in: depth)
+        state.beginElement(in: depth, id: id)
         count += 1
         return codingPath + [IndexKey(intValue: count - 1)]
     }
@@ -200,8 +229,8 @@ private struct StreamingUnkeyed: UnkeyedEncodingContainer {
     }
 
     mutating func superEncoder() -> any Encoder {
-        let path = begin()
-        return StreamingEncoder(state: state, codingPath: path, depth: depth + 1)
+        state.outOfOrder = true
+        return StreamingEncoder(state: state, codingPath: codingPath, depth: depth + 1)
     }
 }
 
