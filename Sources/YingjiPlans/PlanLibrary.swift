@@ -71,12 +71,12 @@ public struct PlanLibrary: Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw PlanFileError(file: url.path, line: nil, field: "", message: "无法读取文件")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PlanFileError(file: url.path, line: nil, field: "", message: "文件不是 UTF-8 编码")
-        }
         // Compared as bytes: two texts Swift holds equal may differ in bytes (NFC and NFD), and the
         // plan's digest is of the bytes.
         if let known = parsed.entry(url.path), known.bytes == data { return known.document }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PlanFileError(file: url.path, line: nil, field: "", message: "文件不是 UTF-8 编码")
+        }
         let document = try parse(text, file: url.path)
         parsed.store(url.path, (data, document))
         return document

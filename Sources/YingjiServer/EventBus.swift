@@ -5,24 +5,23 @@ import YingjiCore
 /// One server-sent event: `incident.created`, `incident.changed`, `obligation.overdue`,
 /// `obligation.due_soon`. Ids are `<boot>-<n>`, increasing within one server run.
 public struct ServerEvent: Sendable, Equatable {
-
     public let id: String
     public let name: String
     public let data: JSONValue
     /// Whose incident it concerns; only subscribers allowed to see it receive it (nil: everyone).
     public let access: IncidentAccess?
-    /// The text/event-stream frame, written once for all the boards that receive the event.
-    public let frame: String
-    /// The frame's bytes, shared (not copied) by every board's write.
+    /// The text/event-stream frame, written once: every board that receives the event is sent
+    /// these same bytes (shared, not copied).
     let frameBytes: ByteBuffer
+
+    public var frame: String { String(buffer: frameBytes) }
 
     public init(id: String, name: String, data: JSONValue, access: IncidentAccess? = nil) {
         self.id = id
         self.name = name
         self.data = data
         self.access = access
-        frame = "id: \(id)\nevent: \(name)\ndata: \(String(decoding: data.canonicalData, as: UTF8.self))\n\n"
-        frameBytes = ByteBuffer(string: frame)
+        frameBytes = ByteBuffer(string: "id: \(id)\nevent: \(name)\ndata: \(String(decoding: data.canonicalData, as: UTF8.self))\n\n")
     }
 }
 

@@ -10,9 +10,9 @@ import VaporCSQLite
 /// One SQLite connection driven directly through the C API, its prepared statements kept by SQL
 /// text. Not thread-safe: its owner uses it from one thread at a time.
 final class DirectSQLiteConnection: @unchecked Sendable {
-    let handle: OpaquePointer
+    private let handle: OpaquePointer
     /// Used only for its dialect: statements are written with SQLKit and serialized for SQLite.
-    let dialectDatabase: any SQLDatabase
+    private let dialectDatabase: any SQLDatabase
     private var statements: [String: OpaquePointer] = [:]
     /// Statements kept at most; lists with many filters make many texts, so the cache is bounded.
     static let statementLimit = 200

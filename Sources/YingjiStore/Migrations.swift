@@ -217,8 +217,8 @@ enum Migrations {
     /// Applies the migrations not yet recorded, all in one transaction. Safe when several
     /// processes start on one database at once: the transaction takes the database-wide write
     /// lock first (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), then reads which are
-    /// applied, so a second process finds them done.
-    /// One commit sets up a new database, and a migration that fails leaves the database as it was.
+    /// applied, so a second process finds them done. One commit sets up a new database, and a
+    /// migration that fails leaves the database as it was.
     static func run(on database: any SQLDatabase, engine: SQLEngine) async throws {
         try await locked(database, engine) {
             try await database.raw("CREATE TABLE IF NOT EXISTS yingji_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)").run()

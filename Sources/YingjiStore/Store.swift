@@ -32,13 +32,15 @@ public final class Store: Sendable {
 
     public static func open(path: String, logger: Logger = Logger(label: "yingji.store")) async throws -> Store {
         let settings = ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"]
+        // Set once on the first connection, WAL mode stays with the file; the others take the rest.
+        let connectionSettings = settings.filter { !$0.contains("journal_mode") }
         return try await prepare(engine: .sqlite, setup: settings, connect: {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             return (connection.sql(), { try await connection.close() })
         }, runner: { maintenance in
-            try DirectSQLiteRunner(path: path, settings: settings.filter { !$0.contains("journal_mode") }, dialect: maintenance)
+            try DirectSQLiteRunner(path: path, settings: connectionSettings, dialect: maintenance)
         }, reads: { maintenance, _ in
-            let reader = try DirectSQLiteReader(path: path, settings: settings.filter { !$0.contains("journal_mode") }, maintenance: maintenance)
+            let reader = try DirectSQLiteReader(path: path, settings: connectionSettings, maintenance: maintenance)
             return [(reader, { @Sendable in reader.close() })]
         })
     }

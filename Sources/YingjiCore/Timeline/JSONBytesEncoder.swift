@@ -80,7 +80,8 @@ private final class EncodingState {
         output.append(UInt8(ascii: ":"))
     }
 
-    func writeDouble(_ value: Double, codingPath: [any CodingKey]) throws {
+    /// The shortest text that reads back as the same number (`2` for 2.0, as JSONEncoder writes it).
+    func writeNumber<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F, codingPath: [any CodingKey]) throws {
         guard value.isFinite else {
             throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "JSON 不能表示 \(value)"))
         }
@@ -96,16 +97,10 @@ private final class EncodingState {
         case let number as Int: JSONText.writeInteger(Int64(number), into: &output)
         case let number as Int64: JSONText.writeInteger(number, into: &output)
         case let flag as Bool: output.append(contentsOf: flag ? JSONText.true : JSONText.false)
-        case let number as Double: try writeDouble(number, codingPath: codingPath)
-        case let date as Date: try writeDouble(date.timeIntervalSinceReferenceDate, codingPath: codingPath)
+        case let number as Double: try writeNumber(number, codingPath: codingPath)
+        case let date as Date: try writeNumber(date.timeIntervalSinceReferenceDate, codingPath: codingPath)
         case let data as Data: JSONText.writeString(data.base64EncodedString(), into: &output)
-        case let number as Float:
-            guard number.isFinite else {
-                throw EncodingError.invalidValue(number, .init(codingPath: codingPath, debugDescription: "JSON 不能表示 \(number)"))
-            }
-            var text = number.description
-            if text.hasSuffix(".0") { text.removeLast(2) }
-            output.append(contentsOf: text.utf8)
+        case let number as Float: try writeNumber(number, codingPath: codingPath)
         // The other integer types encode themselves through a single-value container; written here
         // they do not come back to this function.
         case let number as any FixedWidthInteger: output.append(contentsOf: String(describing: number).utf8)
