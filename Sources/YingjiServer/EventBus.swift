@@ -25,7 +25,7 @@ public struct ServerEvent: Sendable, Equatable {
     }
 }
 
-/// Fans events out to every connected board and keeps the latest ones so a client that
+/// Fans events out to every connected board and keeps the latest ones (at least `kept`) so a client that
 /// reconnects with `Last-Event-ID` gets what it missed. An id from another server run, or one
 /// older than the kept window, gets a `reset` event: the client must reload its state.
 public actor EventBus {
@@ -55,7 +55,9 @@ public actor EventBus {
         counter += 1
         let event = ServerEvent(id: "\(boot)-\(counter)", name: name, data: data, access: access)
         recent.append((counter, event))
-        if recent.count > Self.kept { recent.removeFirst(recent.count - Self.kept) }
+        // Trimmed a tenth at a time: dropping one from the front of a full window on every event
+        // moved all ten thousand others each time.
+        if recent.count > Self.kept + Self.kept / 10 { recent.removeFirst(recent.count - Self.kept) }
         for subscriber in subscribers.values { subscriber.offer(event) }
     }
 

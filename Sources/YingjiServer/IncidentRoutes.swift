@@ -127,7 +127,7 @@ struct IncidentRoutes {
             return JSONResponse.make(.ok, cached.body)
         }
         let incident = try await visibleIncident(context, identity: identity)
-        let body = render(incident).responseData
+        let body = render(incident)
         server.details.store(id: incident.id, version: incident.version, access: incident.access, body: body)
         return JSONResponse.make(.ok, body)
     }
@@ -173,7 +173,7 @@ struct IncidentRoutes {
 
     // MARK: helpers
 
-    func render(_ incident: Incident) -> JSONValue {
+    func render(_ incident: Incident) -> Data {
         IncidentView.detail(incident, plan: server.catalog.plan(forJurisdiction: incident.jurisdiction))
     }
 

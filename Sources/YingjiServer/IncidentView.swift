@@ -5,26 +5,41 @@ import YingjiCore
 /// needs to act: Chinese names, the authority for the level, the termination checklist and the
 /// moves the incident's state allows now.
 enum IncidentView {
-    static func detail(_ incident: Incident, plan: Plan?) -> JSONValue {
-        guard case .object(var fields) = encoded(incident) else { return .null }
-        fields["statusName"] = .string(incident.status.chineseName)
-        fields["nextDeadline"] = .time(incident.nextDeadline)
-        fields["overdueCount"] = .int(Int64(incident.overdueCount))
-        fields["allowedTransitions"] = .array(incident.allowedMoves.map(JSONValue.string))
-        fields["grade"] = grade(incident.grade)
-        if let plan {
-            fields["planName"] = .string(plan.name)
-            fields["categoryName"] = .optional(incident.category.flatMap(plan.categoryName))
-            fields["authority"] = authority(incident, plan: plan)
-            fields["terminationConditions"] = .array(plan.termination.conditions.map { condition in
+    /// The detail answer, written in one pass: the incident as it is stored (its grade with the
+    /// grade's name, see `GradeRecord.encode`), then the fields computed for the reader.
+    static func detail(_ incident: Incident, plan: Plan?) -> Data {
+        (try? JSONBytesEncoder.encode(Detail(incident: incident, plan: plan), dates: .timestamp)).map { Data($0) } ?? Data("null".utf8)
+    }
+
+    private struct Detail: Encodable {
+        let incident: Incident
+        let plan: Plan?
+
+        private enum Keys: String, CodingKey {
+            case grade, statusName, nextDeadline, overdueCount, allowedTransitions, planName, categoryName, authority, terminationConditions
+        }
+
+        func encode(to encoder: Encoder) throws {
+            try incident.encode(to: encoder)
+            // The same object, continued: the incident's own fields first, then these.
+            var fields = encoder.container(keyedBy: Keys.self)
+            if incident.grade == nil { try fields.encodeNil(forKey: .grade) }
+            try fields.encode(incident.status.chineseName, forKey: .statusName)
+            try fields.encode(JSONValue.time(incident.nextDeadline), forKey: .nextDeadline)
+            try fields.encode(incident.overdueCount, forKey: .overdueCount)
+            try fields.encode(incident.allowedMoves, forKey: .allowedTransitions)
+            guard let plan else { return }
+            try fields.encode(plan.name, forKey: .planName)
+            try fields.encode(JSONValue.optional(incident.category.flatMap(plan.categoryName)), forKey: .categoryName)
+            try fields.encode(IncidentView.authority(incident, plan: plan), forKey: .authority)
+            try fields.encode(JSONValue.array(plan.termination.conditions.map { condition in
                 let confirmation = incident.confirmedConditions.first { $0.conditionID == condition.id }
                 return [
                     "id": .string(condition.id), "text": .string(condition.text),
                     "confirmedBy": .optional(confirmation?.by), "confirmedAt": .time(confirmation?.at),
                 ]
-            })
+            }), forKey: .terminationConditions)
         }
-        return .object(fields)
     }
 
     /// One line of a list: enough for a board row.
@@ -72,24 +87,8 @@ enum IncidentView {
         ]
     }
 
-    private static func grade(_ record: GradeRecord?) -> JSONValue {
-        guard let record else { return .null }
-        return [
-            "grade": record.grade.map { .int(Int64($0)) } ?? .null,
-            "name": .optional(record.grade.flatMap(Grade.init).map(\.chineseName)),
-            "criteria": .array(record.criteria.map { criterion in
-                [
-                    "metric": .string(criterion.metric), "value": .int(criterion.value), "grade": .int(Int64(criterion.grade)),
-                    "text": .optional(criterion.text), "source": .string(criterion.source),
-                ]
-            }),
-            "planVersion": .string(record.planVersion),
-            "decidedAt": .time(record.decidedAt),
-        ]
-    }
-
     /// Who decides and signs the level in force, or the level the plan sets for the grade.
-    private static func authority(_ incident: Incident, plan: Plan) -> JSONValue {
+    static func authority(_ incident: Incident, plan: Plan) -> JSONValue {
         let level = incident.response.flatMap { ResponseLevel($0.level) }
             ?? incident.grade?.grade.flatMap(Grade.init).flatMap { plan.response.defaultLevel(for: $0) }
         guard let level, let authority = plan.response.authority(for: level) else { return .null }

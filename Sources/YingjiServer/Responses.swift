@@ -58,7 +58,7 @@ struct IdempotentWrite {
     }
 
     /// Runs `operation` (which must pass the answer closure on to the service) or replays.
-    func run<Value>(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Value) -> JSONValue,
+    func run<Value>(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Value) -> Data,
                     headers: @escaping @Sendable (Value) -> HTTPFields = { _ in [:] },
                     _ operation: ((@Sendable (Value) throws -> IdempotencyRecord)?) async throws -> Value) async throws -> Response {
         // With a key the answer is rendered once, for the stored record, and sent as stored.
@@ -76,14 +76,14 @@ struct IdempotentWrite {
 
     /// Runs `operation` under the key, or returns the answer stored for it; the same key with
     /// another request is 422.
-    func perform<Value>(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Value) -> JSONValue,
+    func perform<Value>(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Value) -> Data,
                         keep rendered: RenderedAnswer? = nil, _ operation: ((@Sendable (Value) throws -> IdempotencyRecord)?) async throws -> Value) async throws -> Outcome<Value> {
         guard let key else { return .done(try await operation(nil)) }
         if let stored = try await repository.idempotencyRecord(key: key) { return try replay(stored) }
         let hash = requestHash
         do {
             return .done(try await operation { value in
-                let body = render(value).responseData
+                let body = render(value)
                 rendered?.keep(body)
                 return IdempotencyRecord(key: key, requestHash: hash, status: Int(status.code), body: body, createdAt: now)
             })
@@ -92,6 +92,19 @@ struct IdempotentWrite {
             if let stored = try await repository.idempotencyRecord(key: key) { return try replay(stored) }
             throw error
         }
+    }
+
+    /// `run` for an answer built as a JSONValue.
+    func run<Value>(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Value) -> JSONValue,
+                    headers: @escaping @Sendable (Value) -> HTTPFields = { _ in [:] },
+                    _ operation: ((@Sendable (Value) throws -> IdempotencyRecord)?) async throws -> Value) async throws -> Response {
+        try await run(status: status, repository: repository, now: now, render: { render($0).responseData }, headers: headers, operation)
+    }
+
+    /// `perform` for an answer built as a JSONValue.
+    func perform<Value>(status: HTTPResponse.Status, repository: IncidentRepository, now: Date, render: @escaping @Sendable (Value) -> JSONValue,
+                        _ operation: ((@Sendable (Value) throws -> IdempotencyRecord)?) async throws -> Value) async throws -> Outcome<Value> {
+        try await perform(status: status, repository: repository, now: now, render: { render($0).responseData }, operation)
     }
 
     private func replay<Value>(_ stored: IdempotencyRecord) throws -> Outcome<Value> {

@@ -1,8 +1,9 @@
+import Foundation
 import Testing
 import YingjiCore
 
 @Suite struct IDGeneratorTests {
-    @Test func idsArePrefixedSixteenLettersOfTheAlphabetAndDoNotRepeat() {
+    @Test func idsArePrefixedTwentyLettersOfTheAlphabetAndDoNotRepeat() {
         let generator = RandomIDGenerator()
         let allowed = Set("abcdefghijkmnpqrstuvwxyz23456789")
         var seen = Set<String>()
@@ -11,13 +12,32 @@ import YingjiCore
             let id = generator.next("inc")
             #expect(id.hasPrefix("inc_"))
             let letters = id.dropFirst(4)
-            #expect(letters.count == 16)
+            #expect(letters.count == 20)
             #expect(letters.allSatisfy(allowed.contains), "\(id)")
-            lettersUsed.formUnion(letters)
+            lettersUsed.formUnion(letters.dropFirst(7))
             seen.insert(id)
         }
         #expect(seen.count == 20_000)
-        // Every letter of the alphabet turns up, in every position's range of bits.
+        // Every letter of the alphabet turns up in the random part, in every position's range of bits.
         #expect(lettersUsed == allowed)
+    }
+
+    @Test func idsBeginWithTheSecondTheyWereMadeAndSortByIt() {
+        let made = Date(timeIntervalSince1970: 1_796_000_000)  // 2026-12-01
+        let earlier = RandomIDGenerator(now: { made }).next("inc")
+        let later = RandomIDGenerator(now: { made.addingTimeInterval(1) }).next("inc")
+        let muchLater = RandomIDGenerator(now: { made.addingTimeInterval(86_400 * 365) }).next("inc")
+        #expect(RandomIDGenerator.madeAt(earlier) == made)
+        #expect(RandomIDGenerator.madeAt(later) == made.addingTimeInterval(1))
+        #expect(RandomIDGenerator.madeAt(muchLater) == made.addingTimeInterval(86_400 * 365))
+        // Byte order, as an index sorts them: whatever the random letters, a later second sorts after.
+        for _ in 0..<200 {
+            let first = RandomIDGenerator(now: { made }).next("inc")
+            let second = RandomIDGenerator(now: { made.addingTimeInterval(1) }).next("inc")
+            #expect(Array(first.utf8).lexicographicallyPrecedes(Array(second.utf8)), "\(first) < \(second)")
+        }
+        #expect(Array(later.utf8).lexicographicallyPrecedes(Array(muchLater.utf8)))
+        #expect(RandomIDGenerator.madeAt("inc") == nil)
+        #expect(RandomIDGenerator.madeAt("inc_0000000") == nil)  // 0 is not a letter of the alphabet
     }
 }

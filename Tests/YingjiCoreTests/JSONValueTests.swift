@@ -213,4 +213,63 @@ import Testing
         #expect(try JSONDecoder().decode(WithSuper.self, from: Data(superBytes)) == named)
         #expect(String(decoding: try JSONBytesEncoder.encode([Float(0.1)]), as: UTF8.self) == "[0.1]")
     }
+
+    @Test func bytesEncoderWithTimestampsWritesWhatJSONValueEncodingGives() throws {
+        let when = Timestamp.parse("2026-03-01T02:10:00+08:00")!
+        let sample = Sample(name: "昆玉\"引号", kind: .flood, optional: nil, present: 3, flag: false, big: 4_000_000_000,
+                            inner: .init(when: when.addingTimeInterval(0.75), list: [1, -2]), map: ["x": .init(when: when, list: [])],
+                            byKind: [.fire: 2], nested: [["a"], []])
+        let bytes = try JSONBytesEncoder.encode(sample, dates: .timestamp)
+        #expect(try JSONValue.parse(bytes) == JSONValue(encoding: sample))
+        #expect(try JSONValue.parse(bytes)["inner"]?["when"] == "2026-03-01T02:10:00+08:00")
+        // A JSONValue inside is written canonically, keys in byte order.
+        #expect(String(decoding: try JSONBytesEncoder.encode(["v": JSONValue.object(["b": 1, "a": [true, .null]])]), as: UTF8.self)
+                == #"{"v":{"a":[true,null],"b":1}}"#)
+    }
+
+    struct Ratios: Encodable {
+        struct Item: Encodable { var name: String; var ratio: Double }
+        var items: [Item]
+    }
+
+    @Test func bytesEncoderNamesThePathOfAValueItCannotWrite() {
+        do {
+            _ = try JSONBytesEncoder.encode(Ratios(items: [.init(name: "a", ratio: 1), .init(name: "b", ratio: .infinity)]))
+            Issue.record("infinity was written")
+        } catch let EncodingError.invalidValue(_, context) {
+            #expect(context.codingPath.map(\.stringValue) == ["items", "1", "ratio"])
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func timelineEntryHashesTheCanonicalObjectOfItsFields() throws {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<500 {
+            let entry = TimelineEntry(
+                incidentID: randomString(Self.stringPieces, &generator), sequence: Int(generator.next(upperBound: UInt64(100_000))),
+                at: Date(timeIntervalSince1970: Double(generator.next(upperBound: UInt64(4_000_000_000))) + 0.5),
+                actor: randomString(Self.stringPieces, &generator), kind: randomString(Self.keyPieces, &generator),
+                payload: randomValue(0, &generator), corrects: round % 2 == 0 ? nil : round, previousHash: "p", hash: "h")
+            // The definition: every field but the hash, as one canonical object.
+            let object: JSONValue = [
+                "incidentID": .string(entry.incidentID), "sequence": .int(Int64(entry.sequence)), "at": .string(Timestamp.format(entry.at)),
+                "actor": .string(entry.actor), "kind": .string(entry.kind), "payload": entry.payload,
+                "corrects": entry.corrects.map { .int(Int64($0)) } ?? .null,
+            ]
+            #expect(Array(entry.canonicalData) == object.canonicalBytes)
+        }
+    }
+
+    @Test func timestampsAreWhatAFormatterInBeijingTimeWrites() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'+08:00'"
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let date = Date(timeIntervalSince1970: Double(generator.next(upperBound: UInt64(4_102_444_800))) + 0.999)
+            #expect(Timestamp.format(date) == formatter.string(from: date))
+        }
+    }
 }

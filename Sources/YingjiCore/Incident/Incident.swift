@@ -90,6 +90,32 @@ public struct MatchedCriterion: Sendable, Codable, Equatable {
     public let source: String
 }
 
+// Written as the API shows a grade decision (the grade's Chinese name beside its number, absent
+// values as null), so the stored row and the answer are one encoding. Decoding ignores `name`.
+extension GradeRecord {
+    private enum WrittenKeys: String, CodingKey { case grade, name, criteria, planVersion, decidedAt }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: WrittenKeys.self)
+        if let grade { try container.encode(grade, forKey: .grade) } else { try container.encodeNil(forKey: .grade) }
+        if let name = grade.flatMap(Grade.init)?.chineseName { try container.encode(name, forKey: .name) } else { try container.encodeNil(forKey: .name) }
+        try container.encode(criteria, forKey: .criteria)
+        try container.encode(planVersion, forKey: .planVersion)
+        try container.encode(decidedAt, forKey: .decidedAt)
+    }
+}
+
+extension MatchedCriterion {
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(metric, forKey: .metric)
+        try container.encode(value, forKey: .value)
+        try container.encode(grade, forKey: .grade)
+        if let text { try container.encode(text, forKey: .text) } else { try container.encodeNil(forKey: .text) }
+        try container.encode(source, forKey: .source)
+    }
+}
+
 /// A started response: its level, who decided and signed, and the body that may end it.
 public struct ResponseRecord: Sendable, Codable, Equatable {
     public var level: Int

@@ -105,6 +105,14 @@ public enum Timestamp {
     /// does). Computed by arithmetic: it runs for every time in every answer and every timeline
     /// hash, and a formatter per call cost more than the rest of a request.
     public static func format(_ date: Date) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(25)
+        write(date, into: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// `format(date)` appended to `output` as UTF-8, for writers that build JSON as bytes.
+    static func write(_ date: Date, into output: inout [UInt8]) {
         let seconds = Int64((date.timeIntervalSince1970).rounded(.down)) + 8 * 3600
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
@@ -118,11 +126,25 @@ public enum Timestamp {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        if year < 0 || year > 9999 {
+            // Outside four digits: String(year), zeros in front up to four characters (as before).
+            let text = String(year)
+            output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, 4 - text.utf8.count)))
+            output.append(contentsOf: text.utf8)
+        } else {
+            JSONText.writePadded(year, width: 4, into: &output)
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))+08:00"
+        output.append(UInt8(ascii: "-"))
+        JSONText.writePadded(month, width: 2, into: &output)
+        output.append(UInt8(ascii: "-"))
+        JSONText.writePadded(day, width: 2, into: &output)
+        output.append(UInt8(ascii: "T"))
+        JSONText.writePadded(secondOfDay / 3600, width: 2, into: &output)
+        output.append(UInt8(ascii: ":"))
+        JSONText.writePadded(secondOfDay / 60 % 60, width: 2, into: &output)
+        output.append(UInt8(ascii: ":"))
+        JSONText.writePadded(secondOfDay % 60, width: 2, into: &output)
+        output.append(contentsOf: "+08:00".utf8)
     }
 
     /// `3月1日 02:10`, for people.

@@ -2,8 +2,9 @@ import Foundation
 
 /// Encodes any Encodable value as JSON bytes in one pass, with no tree in between: what
 /// JSONDecoder's default settings read back (dates as seconds since 2001, the Date type's own
-/// encoding; Data as base64; nil optionals left out of objects). Keys are written in the order the
-/// value encodes them, not sorted: this is for stored rows, not for hashing (that is
+/// encoding, or with `.timestamp` as the API shows them; Data as base64; nil optionals left out of
+/// objects; a JSONValue inside written canonically). Keys are written in the order the value
+/// encodes them, not sorted: this is for stored rows and answers, not for hashing (that is
 /// `JSONValue.canonicalBytes`).
 ///
 /// Containers are written as they are filled. A container is closed when the value that opened
@@ -12,13 +13,33 @@ import Foundation
 /// a container after moving on from it (Codable allows keeping a nested container for later), or
 /// that uses `superEncoder`, cannot be written in one pass: such a value is encoded by JSONEncoder.
 public enum JSONBytesEncoder {
-    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let state = EncodingState()
+    /// How a `Date` is written.
+    public enum Dates: Sendable {
+        /// Seconds since 2001 as a number: what JSONDecoder's default reads back (stored rows).
+        case referenceSeconds
+        /// `2026-03-01T02:10:00+08:00`, whole seconds, as the API shows times (`Timestamp.format`).
+        case timestamp
+    }
+
+    public static func encode<T: Encodable>(_ value: T, dates: Dates = .referenceSeconds) throws -> [UInt8] {
+        let state = EncodingState(dates: dates)
         state.output.reserveCapacity(4096)
-        try state.encodeValue(value, codingPath: [])
+        try state.encodeValue(value, depth: 1)
         state.close(above: 0)
-        if state.outOfOrder { return Array(try JSONEncoder().encode(value)) }
+        if state.outOfOrder { return try fallback(value, dates: dates) }
         return state.output
+    }
+
+    /// JSONEncoder with the same date style, for a value that cannot be written in one pass.
+    private static func fallback<T: Encodable>(_ value: T, dates: Dates) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        if case .timestamp = dates {
+            encoder.dateEncodingStrategy = .custom { date, encoder in
+                var container = encoder.singleValueContainer()
+                try container.encode(Timestamp.format(date))
+            }
+        }
+        return Array(try encoder.encode(value))
     }
 }
 
@@ -35,10 +56,21 @@ private final class EncodingState {
     var output: [UInt8] = []
     /// Open containers, outermost first.
     var open: [Open] = []
+    /// The keys from the top down to the value being written: coding paths are read from here
+    /// when asked for, not built for every value.
+    var path: [any CodingKey] = []
+    let dates: JSONBytesEncoder.Dates
     private var opened = 0
     /// Set when a write came to a container that was already closed, or through `superEncoder`:
     /// the output is then not the value, and the caller encodes it another way.
     var outOfOrder = false
+
+    init(dates: JSONBytesEncoder.Dates) {
+        self.dates = dates
+    }
+
+    /// The coding path of a value written at `depth` (1 is the top), while it is being written.
+    func codingPath(depth: Int) -> [any CodingKey] { Array(path.prefix(max(0, depth - 1))) }
 
     /// Closes every container opened at a depth greater than `depth`.
     func close(above depth: Int) {
@@ -81,35 +113,49 @@ private final class EncodingState {
     }
 
     /// The shortest text that reads back as the same number (`2` for 2.0, as JSONEncoder writes it).
-    func writeNumber<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F, codingPath: [any CodingKey]) throws {
+    func writeNumber<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F, codingPath: @autoclosure () -> [any CodingKey]) throws {
         guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "JSON 不能表示 \(value)"))
+            throw EncodingError.invalidValue(value, .init(codingPath: codingPath(), debugDescription: "JSON 不能表示 \(value)"))
         }
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
         output.append(contentsOf: text.utf8)
     }
 
-    /// One whole value at `codingPath.count + 1`; what it opens is closed when it returns.
-    func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
-        switch value {
-        case let text as String: JSONText.writeString(text, into: &output)
-        case let number as Int: JSONText.writeInteger(Int64(number), into: &output)
-        case let number as Int64: JSONText.writeInteger(number, into: &output)
-        case let flag as Bool: output.append(contentsOf: flag ? JSONText.true : JSONText.false)
-        case let number as Double: try writeNumber(number, codingPath: codingPath)
-        case let date as Date: try writeNumber(date.timeIntervalSinceReferenceDate, codingPath: codingPath)
-        case let data as Data: JSONText.writeString(data.base64EncodedString(), into: &output)
-        case let number as Float: try writeNumber(number, codingPath: codingPath)
-        // The other integer types encode themselves through a single-value container; written here
-        // they do not come back to this function.
-        case let number as any FixedWidthInteger: output.append(contentsOf: String(describing: number).utf8)
+    func writeDate(_ date: Date, depth: Int) throws {
+        switch dates {
+        case .referenceSeconds: try writeNumber(date.timeIntervalSinceReferenceDate, codingPath: codingPath(depth: depth))
+        case .timestamp:
+            output.append(UInt8(ascii: "\""))
+            Timestamp.write(date, into: &output)
+            output.append(UInt8(ascii: "\""))
+        }
+    }
+
+    /// One whole value at `depth` (1 is the top); what it opens is closed when it returns.
+    ///
+    /// The types JSON writes directly are told apart by comparing types, not by casting: a cast
+    /// per value, for every field of every incident written, was a tenth of a report's time.
+    func encodeValue<T: Encodable>(_ value: T, depth: Int) throws {
+        let type = T.self
+        if type == String.self { JSONText.writeString(unsafeBitCast(value, to: String.self), into: &output) }
+        else if type == Int.self { JSONText.writeInteger(Int64(unsafeBitCast(value, to: Int.self)), into: &output) }
+        else if type == Date.self { try writeDate(unsafeBitCast(value, to: Date.self), depth: depth) }
+        else if type == Int64.self { JSONText.writeInteger(unsafeBitCast(value, to: Int64.self), into: &output) }
+        else if type == Bool.self { output.append(contentsOf: unsafeBitCast(value, to: Bool.self) ? JSONText.true : JSONText.false) }
+        else if type == Double.self { try writeNumber(unsafeBitCast(value, to: Double.self), codingPath: codingPath(depth: depth)) }
+        // Canonical (sorted keys): JSONValue's own encoding would go key by key through a dictionary.
+        else if type == JSONValue.self { unsafeBitCast(value, to: JSONValue.self).write(into: &output) }
+        else if type == Data.self { JSONText.writeString(unsafeBitCast(value, to: Data.self).base64EncodedString(), into: &output) }
+        else if type == Float.self { try writeNumber(unsafeBitCast(value, to: Float.self), codingPath: codingPath(depth: depth)) }
+        // The other integer types encode themselves through a single-value container, which would
+        // come back here: each is written as its digits.
+        else if let integer = Self.otherInteger(value) { output.append(contentsOf: integer.utf8) }
         // As JSONEncoder writes them (and JSONDecoder reads them): a URL as its text, a Decimal as a number.
-        case let url as URL: JSONText.writeString(url.absoluteString, into: &output)
-        case let number as Decimal: output.append(contentsOf: number.description.utf8)
-        default:
-            let depth = codingPath.count + 1
-            let encoder = StreamingEncoder(state: self, codingPath: codingPath, depth: depth)
+        else if type == URL.self { JSONText.writeString(unsafeBitCast(value, to: URL.self).absoluteString, into: &output) }
+        else if type == Decimal.self { output.append(contentsOf: unsafeBitCast(value, to: Decimal.self).description.utf8) }
+        else {
+            let encoder = StreamingEncoder(state: self, depth: depth)
             let before = output.count
             let openBefore = open.count
             try value.encode(to: encoder)
@@ -118,34 +164,48 @@ private final class EncodingState {
             close(above: depth - 1)
         }
     }
+
+    /// The digits of a standard integer type other than Int and Int64.
+    private static func otherInteger<T>(_ value: T) -> String? {
+        let type = T.self
+        guard type == Int32.self || type == UInt64.self || type == UInt.self || type == UInt32.self || type == Int16.self
+            || type == UInt16.self || type == Int8.self || type == UInt8.self || type == Int128.self || type == UInt128.self else { return nil }
+        return String(describing: value)
+    }
 }
 
 private struct StreamingEncoder: Encoder {
     let state: EncodingState
-    let codingPath: [any CodingKey]
     let depth: Int
+    /// Set for an encoder handed out for later (a nested container's, a super encoder): the path
+    /// it was made at. Otherwise the path is read from the state while the value is written.
+    var fixedPath: [any CodingKey]? = nil
+
+    var codingPath: [any CodingKey] { fixedPath ?? state.codingPath(depth: depth) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         let id = state.openContainer(.object, depth: depth)
-        return KeyedEncodingContainer(StreamingKeyed<Key>(state: state, codingPath: codingPath, depth: depth, id: id))
+        return KeyedEncodingContainer(StreamingKeyed<Key>(state: state, depth: depth, id: id, fixedPath: fixedPath))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         let id = state.openContainer(.array, depth: depth)
-        return StreamingUnkeyed(state: state, codingPath: codingPath, depth: depth, id: id)
+        return StreamingUnkeyed(state: state, depth: depth, id: id, fixedPath: fixedPath)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        StreamingSingle(state: state, codingPath: codingPath)
+        StreamingSingle(state: state, depth: depth, fixedPath: fixedPath)
     }
 }
 
 private struct StreamingKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let state: EncodingState
-    let codingPath: [any CodingKey]
     let depth: Int
     let id: Int
+    let fixedPath: [any CodingKey]?
+
+    var codingPath: [any CodingKey] { fixedPath ?? state.codingPath(depth: depth) }
 
     private func begin(_ key: Key) {
         state.beginElement(in: depth, id: id)
@@ -159,85 +219,137 @@ private struct StreamingKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         begin(key)
-        try state.encodeValue(value, codingPath: codingPath + [key])
+        state.path.append(key)
+        defer { state.path.removeLast() }
+        try state.encodeValue(value, depth: depth + 1)
+    }
+
+    // The scalar fields every record has, written without the generic path.
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        begin(key)
+        JSONText.writeString(value, into: &state.output)
+    }
+
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        begin(key)
+        JSONText.writeInteger(Int64(value), into: &state.output)
+    }
+
+    mutating func encode(_ value: Int64, forKey key: Key) throws {
+        begin(key)
+        JSONText.writeInteger(value, into: &state.output)
+    }
+
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        begin(key)
+        state.output.append(contentsOf: value ? JSONText.true : JSONText.false)
+    }
+
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) }
+    }
+
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) }
+    }
+
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) }
+    }
+
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         begin(key)
-        return StreamingEncoder(state: state, codingPath: codingPath + [key], depth: depth + 1).container(keyedBy: keyType)
+        return StreamingEncoder(state: state, depth: depth + 1, fixedPath: codingPath + [key]).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         begin(key)
-        return StreamingEncoder(state: state, codingPath: codingPath + [key], depth: depth + 1).unkeyedContainer()
+        return StreamingEncoder(state: state, depth: depth + 1, fixedPath: codingPath + [key]).unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
         state.outOfOrder = true
-        return StreamingEncoder(state: state, codingPath: codingPath, depth: depth + 1)
+        return StreamingEncoder(state: state, depth: depth + 1, fixedPath: codingPath)
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         state.outOfOrder = true
-        return StreamingEncoder(state: state, codingPath: codingPath + [key], depth: depth + 1)
+        return StreamingEncoder(state: state, depth: depth + 1, fixedPath: codingPath + [key])
     }
 }
 
 private struct StreamingUnkeyed: UnkeyedEncodingContainer {
     let state: EncodingState
-    let codingPath: [any CodingKey]
     let depth: Int
     let id: Int
+    let fixedPath: [any CodingKey]?
     private(set) var count = 0
 
-    init(state: EncodingState, codingPath: [any CodingKey], depth: Int, id: Int) {
+    init(state: EncodingState, depth: Int, id: Int, fixedPath: [any CodingKey]?) {
         self.state = state
-        self.codingPath = codingPath
         self.depth = depth
         self.id = id
+        self.fixedPath = fixedPath
     }
 
-    private mutating func begin() -> [any CodingKey] {
+    var codingPath: [any CodingKey] { fixedPath ?? state.codingPath(depth: depth) }
+
+    private mutating func begin() {
         state.beginElement(in: depth, id: id)
         count += 1
-        return codingPath + [IndexKey(intValue: count - 1)]
     }
 
     mutating func encodeNil() throws {
-        _ = begin()
+        begin()
         state.output.append(contentsOf: JSONText.null)
     }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        let path = begin()
-        try state.encodeValue(value, codingPath: path)
+        begin()
+        state.path.append(IndexKey(intValue: count - 1))
+        defer { state.path.removeLast() }
+        try state.encodeValue(value, depth: depth + 1)
+    }
+
+    mutating func encode(_ value: String) throws {
+        begin()
+        JSONText.writeString(value, into: &state.output)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let path = begin()
-        return StreamingEncoder(state: state, codingPath: path, depth: depth + 1).container(keyedBy: keyType)
+        begin()
+        return StreamingEncoder(state: state, depth: depth + 1, fixedPath: codingPath + [IndexKey(intValue: count - 1)]).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let path = begin()
-        return StreamingEncoder(state: state, codingPath: path, depth: depth + 1).unkeyedContainer()
+        begin()
+        return StreamingEncoder(state: state, depth: depth + 1, fixedPath: codingPath + [IndexKey(intValue: count - 1)]).unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
         state.outOfOrder = true
-        return StreamingEncoder(state: state, codingPath: codingPath, depth: depth + 1)
+        return StreamingEncoder(state: state, depth: depth + 1, fixedPath: codingPath)
     }
 }
 
 private struct StreamingSingle: SingleValueEncodingContainer {
     let state: EncodingState
-    let codingPath: [any CodingKey]
+    let depth: Int
+    let fixedPath: [any CodingKey]?
+
+    var codingPath: [any CodingKey] { fixedPath ?? state.codingPath(depth: depth) }
 
     mutating func encodeNil() throws { state.output.append(contentsOf: JSONText.null) }
 
+    mutating func encode(_ value: String) throws { JSONText.writeString(value, into: &state.output) }
+
     mutating func encode<T: Encodable>(_ value: T) throws {
         // The value stands in for its wrapper: it is written at the wrapper's depth.
-        try state.encodeValue(value, codingPath: codingPath)
+        try state.encodeValue(value, depth: depth)
     }
 }
 

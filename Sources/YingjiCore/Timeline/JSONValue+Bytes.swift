@@ -30,12 +30,11 @@ extension JSONValue {
             output.append(UInt8(ascii: "]"))
         case .object(let fields):
             output.append(UInt8(ascii: "{"))
-            let keys = fields.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (index, key) in keys.enumerated() {
+            for (index, field) in fields.sorted(by: { JSONText.precedes($0.key, $1.key) }).enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                JSONText.writeString(key, into: &output)
+                JSONText.writeString(field.key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                fields[key].unsafelyUnwrapped.write(into: &output)
+                field.value.write(into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
@@ -49,16 +48,50 @@ enum JSONText {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func writeInteger(_ value: Int64, into output: inout [UInt8]) {
-        if value == 0 { output.append(UInt8(ascii: "0")); return }
-        var magnitude = value.magnitude
-        var digits: [UInt8] = []
-        digits.reserveCapacity(20)
-        while magnitude > 0 {
-            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        }
         if value < 0 { output.append(UInt8(ascii: "-")) }
-        output.append(contentsOf: digits.reversed())
+        writeDigits(value.magnitude, into: &output)
+    }
+
+    /// The decimal digits of `value`, least significant last, without a buffer on the heap.
+    static func writeDigits(_ value: UInt64, into output: inout [UInt8]) {
+        if value < 10 { output.append(UInt8(ascii: "0") + UInt8(value)); return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = value
+            var start = 20
+            while magnitude > 0 {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
+    }
+
+    /// `value` in exactly `width` digits, zeros in front (`value` must fit).
+    static func writePadded(_ value: Int64, width: Int, into output: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            output.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    /// Byte order of the UTF-8 text: the order canonical objects list their keys in.
+    static func precedes(_ left: String, _ right: String) -> Bool {
+        var left = left, right = right
+        return left.withUTF8 { a in
+            right.withUTF8 { b in
+                let common = min(a.count, b.count)
+                if common > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+                    let order = memcmp(pa, pb, common)
+                    if order != 0 { return order < 0 }
+                }
+                return a.count < b.count
+            }
+        }
     }
 
     /// `"` and `\` escaped, control characters as \b \t \n \f \r or \u00XX; the rest as UTF-8.

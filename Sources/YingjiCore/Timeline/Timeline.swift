@@ -30,18 +30,28 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
         self.hash = hash
     }
 
-    /// The bytes the hash covers: everything but the hash itself, as canonical JSON.
+    /// The bytes the hash covers: everything but the hash itself, as canonical JSON (keys in
+    /// byte order, as `JSONValue.canonicalBytes` writes an object; written here directly, without
+    /// building the object first: every entry of every write is hashed).
     public var canonicalData: Data {
-        let body: JSONValue = [
-            "incidentID": .string(incidentID),
-            "sequence": .int(Int64(sequence)),
-            "at": .string(Timestamp.format(at)),
-            "actor": .string(actor),
-            "kind": .string(kind),
-            "payload": payload,
-            "corrects": corrects.map { .int(Int64($0)) } ?? .null,
-        ]
-        return body.canonicalData
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        output.append(contentsOf: #"{"actor":"#.utf8)
+        JSONText.writeString(actor, into: &output)
+        output.append(contentsOf: #","at":""#.utf8)
+        Timestamp.write(at, into: &output)
+        output.append(contentsOf: #"","corrects":"#.utf8)
+        if let corrects { JSONText.writeInteger(Int64(corrects), into: &output) } else { output.append(contentsOf: JSONText.null) }
+        output.append(contentsOf: #","incidentID":"#.utf8)
+        JSONText.writeString(incidentID, into: &output)
+        output.append(contentsOf: #","kind":"#.utf8)
+        JSONText.writeString(kind, into: &output)
+        output.append(contentsOf: #","payload":"#.utf8)
+        payload.write(into: &output)
+        output.append(contentsOf: #","sequence":"#.utf8)
+        JSONText.writeInteger(Int64(sequence), into: &output)
+        output.append(UInt8(ascii: "}"))
+        return Data(output)
     }
 }
 
