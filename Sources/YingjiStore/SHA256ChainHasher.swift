@@ -8,8 +8,9 @@ public struct SHA256ChainHasher: ChainHasher {
 
     public func hash(previous: String, canonical: Data) -> String {
         var hasher = SHA256()
-        hasher.update(data: Data(previous.utf8))
+        var previous = previous
+        previous.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         hasher.update(data: canonical)
-        return hexString(hasher.finalize())
+        return hasher.finalize().withUnsafeBytes { hexString($0) }
     }
 }

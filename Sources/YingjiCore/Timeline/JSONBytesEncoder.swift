@@ -53,12 +53,15 @@ private final class EncodingState {
         let id: Int
     }
 
-    var output: [UInt8] = []
+    // Not checked for exclusive access at run time (a check per write was a seventh of the
+    // encoder's time): the state is private to one `encode` call, used by one thread, and no
+    // access to these lasts across a call that could reach another.
+    @exclusivity(unchecked) var output: [UInt8] = []
     /// Open containers, outermost first.
-    var open: [Open] = []
+    @exclusivity(unchecked) var open: [Open] = []
     /// The keys from the top down to the value being written: coding paths are read from here
     /// when asked for, not built for every value.
-    var path: [any CodingKey] = []
+    @exclusivity(unchecked) var path: [any CodingKey] = []
     let dates: JSONBytesEncoder.Dates
     private var opened = 0
     /// Set when a write came to a container that was already closed, or through `superEncoder`:

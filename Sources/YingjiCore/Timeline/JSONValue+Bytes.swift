@@ -125,17 +125,26 @@ enum JSONText {
 
     /// Lowercase hex of any bytes (digests).
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        var output: [UInt8] = []
-        for byte in bytes {
-            output.append(hexDigits[Int(byte >> 4)])
-            output.append(hexDigits[Int(byte & 0x0F)])
+        bytes.withContiguousStorageIfAvailable { hex(UnsafeRawBufferPointer($0)) } ?? Array(bytes).withUnsafeBytes { hex($0) }
+    }
+
+    /// Lowercase hex of bytes in memory, written straight into the string's storage.
+    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { output in
+            for (index, byte) in bytes.enumerated() {
+                output[2 * index] = hexDigits[Int(byte >> 4)]
+                output[2 * index + 1] = hexDigits[Int(byte & 0x0F)]
+            }
+            return bytes.count * 2
         }
-        return String(decoding: output, as: UTF8.self)
     }
 }
 
 /// Lowercase hex of a digest, without a formatter per byte.
 public func hexString(_ bytes: some Sequence<UInt8>) -> String { JSONText.hex(bytes) }
+
+/// Lowercase hex of bytes in memory (a digest's `withUnsafeBytes`).
+public func hexString(_ bytes: UnsafeRawBufferPointer) -> String { JSONText.hex(bytes) }
 
 // MARK: - Reading
 

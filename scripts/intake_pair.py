@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Initial-report intake on SQLite, bench.py's measurement (b), for two binaries loaded in turn
+(A B A B …, each on a fresh `serve --demo` file, signed in, wrk -c32 for --duration seconds) so
+a drifting machine moves both alike. Also gives the server's CPU time per request, read from
+/proc over the load. Prints each round, each median and the median of the paired ratios.
+
+    python3 scripts/intake_pair.py NEW_BINARY OLD_BINARY [--rounds 5] [--duration 8]
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402
+from yingji_client import sign_in  # noqa: E402
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def intake(binary, work, run, duration):
+    server, port, _ = bench.start(binary, ["serve", "--db", os.path.join(work, f"{run}-{os.path.basename(binary)}.sqlite"), "--demo"])
+    try:
+        auth = sign_in(port)
+        script = bench.wrk_script(work, auth, True)
+        url = f"http://127.0.0.1:{port}/api/v1/incidents"
+        bench.wrk(url, 32, 2, script)  # warm-up, not counted
+        before = cpu_seconds(server.pid)
+        result = bench.wrk(url, 32, duration, script)
+        result["cpu_ms"] = (cpu_seconds(server.pid) - before) * 1000 / (result["rps"] * duration)
+        return result
+    finally:
+        bench.stop(server)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("a")
+    parser.add_argument("b")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=8)
+    args = parser.parse_args()
+    a, b = os.path.abspath(args.a), os.path.abspath(args.b)
+    work = tempfile.mkdtemp(prefix="yingji-intake-")
+    results = {a: [], b: []}
+    for run in range(args.rounds):
+        for binary in (a, b):
+            results[binary].append(intake(binary, work, run, args.duration))
+        ra, rb = results[a][-1], results[b][-1]
+        print(f"round {run + 1}: A {ra['rps']:.0f}/s p99 {ra['p99']:.1f} ms cpu {ra['cpu_ms']:.3f} ms/req; "
+              f"B {rb['rps']:.0f}/s p99 {rb['p99']:.1f} ms cpu {rb['cpu_ms']:.3f} ms/req")
+    ratios = [x["rps"] / y["rps"] for x, y in zip(results[a], results[b])]
+    median = lambda binary, key: statistics.median(r[key] for r in results[binary])  # noqa: E731
+    print(f"A median {median(a, 'rps'):.0f}/s ({median(a, 'cpu_ms'):.3f} ms CPU per request), "
+          f"B median {median(b, 'rps'):.0f}/s ({median(b, 'cpu_ms'):.3f} ms CPU per request), "
+          f"A/B median {statistics.median(ratios):.2f} (n={args.rounds})")
+
+
+if __name__ == "__main__":
+    main()
