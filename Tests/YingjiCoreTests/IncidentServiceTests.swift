@@ -57,6 +57,38 @@ final class ManualClock: WallClock, @unchecked Sendable {
         #expect(try await repository.timeline(incidentID: opened.id).count == before)
     }
 
+    @Test func aVersionSeenBeforeOnlyTheSweepWroteIsNotStale() async throws {
+        let opened = try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 3]), actor: "值班员")
+        _ = try await service.apply(opened.id, .verify(note: nil), expectedVersion: 1, actor: "值班员")
+        clock.set(Fixture.at(60))
+        #expect(try await service.sweepOverdue().map(\.id) == [opened.id])
+        let swept = try await service.incident(opened.id)
+        #expect(swept.version == 3)
+        #expect(swept.sweptSince == 2)
+        // From before the person's last change (the verification), a version is stale as ever.
+        await #expect(throws: IncidentError.staleVersion(expected: 1, actual: 3)) {
+            _ = try await service.apply(opened.id, .closeWithoutResponse(reason: "x"), expectedVersion: 1, actor: "b")
+        }
+        // A form opened at version 2, before the sweep marked the 1-hour report overdue, goes ahead.
+        let overdue = try #require(swept.obligations.first { $0.status == .overdue })
+        clock.set(Fixture.at(75))
+        let fulfilled = try await service.fulfil(opened.id, obligation: overdue.id, channel: .phone, reference: "电话记录 001",
+                                                 expectedVersion: 2, actor: "值班员")
+        #expect(fulfilled.version == 4)
+        #expect(fulfilled.sweptSince == nil)
+        #expect(fulfilled.obligations.first { $0.id == overdue.id }?.fulfilment?.late == true)
+        #expect(try await repository.incident(id: opened.id) == fulfilled)
+        // After a person's change, any earlier version is stale again, the sweep's too.
+        await #expect(throws: IncidentError.staleVersion(expected: 3, actual: 4)) {
+            _ = try await service.apply(opened.id, .closeWithoutResponse(reason: "x"), expectedVersion: 3, actor: "b")
+        }
+        await #expect(throws: IncidentError.staleVersion(expected: 2, actual: 4)) {
+            _ = try await service.apply(opened.id, .closeWithoutResponse(reason: "x"), expectedVersion: 2, actor: "b")
+        }
+        #expect(try await service.incident(opened.id).status == .verified)
+        #expect(Timeline.verify(try await repository.timeline(incidentID: opened.id), hasher: TestHasher()) == nil)
+    }
+
     @Test func refusedMovesStoreNothing() async throws {
         let opened = try await service.report(jurisdiction: "lhasa", lhasaReport(), actor: "a")
         _ = try await service.apply(opened.id, .verify(note: nil), expectedVersion: nil, actor: "a")

@@ -33,6 +33,10 @@ public struct Incident: Sendable, Codable, Equatable {
     /// 现场指挥部, from the moment a response starts at a level the plan forms it for.
     public var commandPost: CommandPost?
     public var version: Int
+    /// When the changes since a version were all the overdue sweep's (obligations marked overdue,
+    /// task acknowledgements escalated): that version. A form opened at it or after is not stale,
+    /// as nothing a person decided has changed since. Nil after any other change.
+    public var sweptSince: Int?
     public let createdAt: Date
     public var updatedAt: Date
 
@@ -50,6 +54,12 @@ public struct Incident: Sendable, Codable, Equatable {
     }
 
     public var overdueCount: Int { obligations.filter { $0.status == .overdue }.count }
+
+    /// Whether a write made against `expected` may still go ahead: it is the current version, or
+    /// only the overdue sweep has changed the incident since.
+    public func accepts(expectedVersion expected: Int) -> Bool {
+        expected == version || (sweptSince.map { expected >= $0 && expected < version } ?? false)
+    }
 }
 
 /// 事故状态 — where an incident is in its life.

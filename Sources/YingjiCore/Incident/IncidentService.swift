@@ -108,7 +108,7 @@ public struct IncidentService: Sendable {
             do {
                 var wasOverdue: Set<String> = []
                 var escalationsBefore: [String: Int] = [:]
-                let incident = try await change(candidate.id, expectedVersion: candidate.version, actor: actor, answer: nil) { incident, _, now in
+                let incident = try await change(candidate.id, expectedVersion: candidate.version, actor: actor, answer: nil, bySweep: true) { incident, _, now in
                     wasOverdue = Set(incident.obligations.filter { $0.status == .overdue }.map(\.id))
                     escalationsBefore = Dictionary(uniqueKeysWithValues: (incident.commandPost?.tasks ?? []).map { ($0.id, $0.escalations.count) })
                     return incident.markOverdue(now: now) + incident.escalateTasks(now: now)
@@ -136,10 +136,13 @@ public struct IncidentService: Sendable {
 
     func plan(for jurisdiction: String) throws -> Plan { try plans.plan(for: jurisdiction) }
 
-    private func change(_ incidentID: String, expectedVersion: Int?, actor: String, answer: IdempotencyAnswer?,
+    /// Loads, applies, seals and saves. `expectedVersion` is the version the caller saw: a later
+    /// one is refused as stale unless only the overdue sweep wrote since (`Incident.accepts`); the
+    /// save itself is always guarded by the version loaded here.
+    private func change(_ incidentID: String, expectedVersion: Int?, actor: String, answer: IdempotencyAnswer?, bySweep: Bool = false,
                         _ operation: (inout Incident, Plan, Date) throws -> [TimelineEvent]) async throws -> Incident {
         var incident = try await self.incident(incidentID)
-        if let expectedVersion, expectedVersion != incident.version {
+        if let expectedVersion, !incident.accepts(expectedVersion: expectedVersion) {
             throw IncidentError.staleVersion(expected: expectedVersion, actual: incident.version)
         }
         let plan = try plan(for: incident.jurisdiction)
@@ -147,6 +150,7 @@ public struct IncidentService: Sendable {
         let loadedVersion = incident.version
         let events = try operation(&incident, plan, now)
         guard !events.isEmpty else { return incident }
+        incident.sweptSince = bySweep ? (incident.sweptSince ?? loadedVersion) : nil
         incident.version = loadedVersion + 1
         let last = try await repository.lastTimelineEntry(incidentID: incidentID)
         try await repository.update(incident, expectedVersion: loadedVersion, timeline: seal(events, incidentID: incidentID, after: last, actor: actor, now: now),
