@@ -33,9 +33,24 @@ protocol TransactionRunner: Sendable {
 }
 
 extension TransactionRunner {
-    /// BEGIN, the writes (in savepoints when more than one), COMMIT; ROLLBACK on any failure of the whole.
+    /// BEGIN, the writes, COMMIT; ROLLBACK on any failure of the whole.
+    ///
+    /// A write that may be refused (a version check, an idempotency key) runs in a savepoint so it
+    /// can be undone alone. One that may not (a new incident, a new row) runs without: that saves
+    /// two statements per write, each a round trip on PostgreSQL. Should one of those fail after
+    /// all, the transaction is rolled back and the group run again with every write in a savepoint,
+    /// so the failure stays with its own write and the others still commit.
     static func runBatch(_ batch: [[WriteStep]], begin: SQLQueryString,
                          execute: (SQLQueryString) async throws -> Bool) async throws -> [Result<Void, Error>] {
+        do {
+            return try await runBatch(batch, begin: begin, guardingAll: batch.count == 1, execute: execute)
+        } catch is UnguardedWriteFailed {
+            return try await runBatch(batch, begin: begin, guardingAll: true, execute: execute)
+        }
+    }
+
+    private static func runBatch(_ batch: [[WriteStep]], begin: SQLQueryString, guardingAll: Bool,
+                                 execute: (SQLQueryString) async throws -> Bool) async throws -> [Result<Void, Error>] {
         func runSteps(_ steps: [WriteStep]) async throws {
             for step in steps {
                 let producedRow = try await execute(step.query)
@@ -50,6 +65,15 @@ extension TransactionRunner {
                 results.append(.success(()))
             } else {
                 for steps in batch {
+                    guard guardingAll || steps.contains(where: { $0.refusal != nil }) else {
+                        do {
+                            try await runSteps(steps)
+                        } catch {
+                            throw UnguardedWriteFailed()
+                        }
+                        results.append(.success(()))
+                        continue
+                    }
                     _ = try await execute("SAVEPOINT yingji_write")
                     do {
                         try await runSteps(steps)
@@ -70,6 +94,9 @@ extension TransactionRunner {
         return results
     }
 }
+
+/// A write run without a savepoint failed: the group is run again, each write in one.
+private struct UnguardedWriteFailed: Error {}
 
 /// PostgreSQL (and any SQLKit database): statements through SQLKit, one after another.
 struct SQLKitTransactionRunner: TransactionRunner {

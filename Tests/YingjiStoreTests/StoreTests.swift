@@ -201,4 +201,43 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         #expect(try await store.verifyTimelines(incidentID: base.id).isEmpty)
         try await store.close()
     }
+
+    @Test(arguments: Engines.all) func aWriteThatFailsWithoutARefusalLeavesTheRestOfItsGroupStored(_ engine: SQLEngine) async throws {
+        let store = try await Engines.open(engine)
+        let service = try service(store)
+        let existing = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        let actor = "group-\(UUID().uuidString)-"
+        var failed = 0
+        for round in 0..<5 {
+            // New incidents, and at the same moment one more row with an id already stored (the
+            // primary key refuses it): new incidents run without a savepoint in their group.
+            failed += try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        do {
+                            if index == 5 {
+                                try await store.incidents.insert(existing, timeline: [], idempotency: nil)
+                            } else {
+                                _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: actor + "\(round)-\(index)")
+                            }
+                            return false
+                        } catch {
+                            return true
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+        }
+        #expect(failed == 5)
+        let stored = try await store.incidents.incidents(IncidentQuery(limit: 100_000)).filter { $0.reports.first?.actor.hasPrefix(actor) == true }
+        #expect(stored.count == 55)
+        for incident in stored {
+            let timeline = try await store.incidents.timeline(incidentID: incident.id)
+            #expect(timeline.first?.kind == "incident.reported")
+            #expect(try await store.verifyTimelines(incidentID: incident.id).isEmpty)
+        }
+        #expect(try await store.incidents.incident(id: existing.id) == existing)
+        try await store.close()
+    }
 }
