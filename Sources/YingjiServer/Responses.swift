@@ -54,7 +54,7 @@ struct IdempotentWrite {
         var hasher = SHA256()
         hasher.update(data: Data("\(method) \(path)\n".utf8))
         hasher.update(data: body)
-        requestHash = hexString(hasher.finalize())
+        requestHash = hasher.finalize().withUnsafeBytes { hexString($0) }
     }
 
     /// Runs `operation` (which must pass the answer closure on to the service) or replays.

@@ -119,7 +119,7 @@ public final class AccountService: Sendable {
 
     /// The account behind a session cookie; nil when the session is unknown, expired or the account disabled.
     public func identity(sessionSecret secret: String) async throws -> (Identity, SessionRecord)? {
-        guard secret.count == 64 else { return nil }
+        guard secret.utf8.count == 64 else { return nil }  // a secret is 64 hex digits; its UTF-8 count is O(1)
         let now = clock.now()
         let hash = Self.sha256(secret)
         if let cached = recent.lookup(hash, now: now, within: settings.recheckInterval), let session = cached.session { return (cached.identity, session) }
@@ -148,7 +148,7 @@ public final class AccountService: Sendable {
     /// The account behind an API token, acting under the token's one grant; nil when the token is
     /// unknown, revoked, expired, its account disabled, or the account no longer holds that grant.
     public func identity(token: String, address: String) async throws -> Identity? {
-        guard token.hasPrefix(Self.tokenPrefix), token.count == Self.tokenPrefix.count + 64 else { return nil }
+        guard token.hasPrefix(Self.tokenPrefix), token.utf8.count == Self.tokenPrefix.utf8.count + 64 else { return nil }
         let now = clock.now()
         let hash = Self.sha256(token)
         if let cached = recent.lookup(hash, now: now, within: settings.recheckInterval) { return cached.identity }
@@ -342,7 +342,10 @@ public final class AccountService: Sendable {
         grants.isEmpty ? "无" : grants.map(\.text).joined(separator: "、")
     }
 
-    public static func sha256(_ text: String) -> String { hexString(SHA256.hash(data: Data(text.utf8))) }
+    public static func sha256(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }.withUnsafeBytes { hexString($0) }
+    }
 
     /// Hex of `count` bytes from the system's cryptographic generator.
     static func randomHex(_ count: Int) -> String {
