@@ -243,6 +243,30 @@ import Testing
         }
     }
 
+    /// Writes through containers it asks for by key and by position, as a hand-written encoder may.
+    struct NestedRatios: Encodable {
+        enum Keys: String, CodingKey { case outer }
+        enum InnerKeys: String, CodingKey { case item }
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            var nested = container.nestedContainer(keyedBy: InnerKeys.self, forKey: .outer)
+            var list = nested.nestedUnkeyedContainer(forKey: .item)
+            try list.encode(Ratios.Item(name: "a", ratio: 1))
+            try list.encode(Ratios.Item(name: "b", ratio: .nan))
+        }
+    }
+
+    @Test func bytesEncoderNamesThePathThroughNestedContainers() {
+        do {
+            _ = try JSONBytesEncoder.encode(NestedRatios())
+            Issue.record("NaN was written")
+        } catch let EncodingError.invalidValue(_, context) {
+            #expect(context.codingPath.map(\.stringValue) == ["outer", "item", "1", "ratio"])
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
     @Test func timelineEntryHashesTheCanonicalObjectOfItsFields() throws {
         var generator = SystemRandomNumberGenerator()
         for round in 0..<500 {

@@ -168,12 +168,30 @@ private final class EncodingState {
         }
     }
 
+    /// A value inside a container, under `key`: the key is on the path while the value is written.
+    /// A container handed out for later (`fixedPath`) puts its own path there first.
+    func encodeValue<T: Encodable>(_ value: T, depth: Int, under key: any CodingKey, fixedPath: [any CodingKey]?) throws {
+        if let fixedPath {
+            let outer = path
+            path = fixedPath + [key]
+            defer { path = outer }
+            try encodeValue(value, depth: depth)
+        } else {
+            path.append(key)
+            defer { path.removeLast() }
+            try encodeValue(value, depth: depth)
+        }
+    }
+
     /// The digits of a standard integer type other than Int and Int64.
     private static func otherInteger<T>(_ value: T) -> String? {
         let type = T.self
-        guard type == Int32.self || type == UInt64.self || type == UInt.self || type == UInt32.self || type == Int16.self
-            || type == UInt16.self || type == Int8.self || type == UInt8.self || type == Int128.self || type == UInt128.self else { return nil }
-        return String(describing: value)
+        if type == Int32.self || type == UInt64.self || type == UInt.self || type == UInt32.self || type == Int16.self
+            || type == UInt16.self || type == Int8.self || type == UInt8.self { return String(describing: value) }
+        if #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, visionOS 2.0, *), type == Int128.self || type == UInt128.self {
+            return String(describing: value)
+        }
+        return nil
     }
 }
 
@@ -222,9 +240,7 @@ private struct StreamingKeyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         begin(key)
-        state.path.append(key)
-        defer { state.path.removeLast() }
-        try state.encodeValue(value, depth: depth + 1)
+        try state.encodeValue(value, depth: depth + 1, under: key, fixedPath: fixedPath)
     }
 
     // The scalar fields every record has, written without the generic path.
@@ -313,9 +329,7 @@ private struct StreamingUnkeyed: UnkeyedEncodingContainer {
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         begin()
-        state.path.append(IndexKey(intValue: count - 1))
-        defer { state.path.removeLast() }
-        try state.encodeValue(value, depth: depth + 1)
+        try state.encodeValue(value, depth: depth + 1, under: IndexKey(intValue: count - 1), fixedPath: fixedPath)
     }
 
     mutating func encode(_ value: String) throws {
