@@ -138,8 +138,7 @@ final class DirectSQLiteConnection: @unchecked Sendable {
             value = wrapped
         }
         switch value {
-        case let text as String:
-            try check(sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), transient, UInt8(SQLITE_UTF8)))
+        case let text as String: try bindText(text, at: index, to: statement)
         case let number as Int: try check(sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number)))
         case let number as Int64: try check(sqlite_nio_sqlite3_bind_int64(statement, index, number))
         case let number as Double: try check(sqlite_nio_sqlite3_bind_double(statement, index, number))

@@ -43,7 +43,7 @@ extension TransactionRunner {
     static func runBatch(_ batch: [[WriteStep]], begin: SQLQueryString,
                          execute: (SQLQueryString) async throws -> Bool) async throws -> [Result<Void, Error>] {
         do {
-            return try await runBatch(batch, begin: begin, guardingAll: batch.count == 1, execute: execute)
+            return try await runBatch(batch, begin: begin, guardingAll: false, execute: execute)
         } catch is UnguardedWriteFailed {
             return try await runBatch(batch, begin: begin, guardingAll: true, execute: execute)
         }
