@@ -5,12 +5,24 @@ import YingjiCore
 /// needs to act: Chinese names, the authority for the level, the termination checklist and the
 /// moves the incident's state allows now.
 enum IncidentView {
-    /// The detail answer, written in one pass: the incident as it is stored (its grade with the
-    /// grade's name, see `GradeRecord.encode`), then the fields computed for the reader.
+    /// The detail answer: the incident as it is stored (its grade with the grade's name, see
+    /// `GradeRecord.encode`) with its dates as the API shows them, then, in the same object, the
+    /// fields computed for the reader. The stored form is the one its write just encoded for the
+    /// row when there is one (`IncidentRows`): the answer rewrites its dates, it does not encode
+    /// the incident again.
     static func detail(_ incident: Incident, plan: Plan?) -> Data {
-        (try? JSONBytesEncoder.encode(Detail(incident: incident, plan: plan), dates: .timestamp)).map { Data($0) } ?? Data("null".utf8)
+        guard let row = try? IncidentRows.shared.row(for: incident),
+              let computed = try? JSONBytesEncoder.encode(Detail(incident: incident, plan: plan), dates: .timestamp) else { return Data("null".utf8) }
+        var answer = row.withTimestamps()
+        // `{…incident…}` and `{…computed…}` become one object.
+        guard answer.last == UInt8(ascii: "}"), computed.count > 2 else { return Data(answer) }
+        answer.removeLast()
+        answer.append(UInt8(ascii: ","))
+        answer.append(contentsOf: computed.dropFirst())
+        return Data(answer)
     }
 
+    /// The fields computed for the reader, after the incident's own.
     private struct Detail: Encodable {
         let incident: Incident
         let plan: Plan?
@@ -20,8 +32,6 @@ enum IncidentView {
         }
 
         func encode(to encoder: Encoder) throws {
-            try incident.encode(to: encoder)
-            // The same object, continued: the incident's own fields first, then these.
             var fields = encoder.container(keyedBy: Keys.self)
             if incident.grade == nil { try fields.encodeNil(forKey: .grade) }
             try fields.encode(incident.status.chineseName, forKey: .statusName)

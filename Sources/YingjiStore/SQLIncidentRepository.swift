@@ -232,7 +232,8 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     }
 
     private static func json(_ incident: Incident) throws -> String {
-        String(decoding: try JSONBytesEncoder.encode(incident), as: UTF8.self)
+        // Kept, so the write's answer (`IncidentView.detail`) rewrites this row's dates instead of encoding again.
+        String(decoding: try IncidentRows.shared.row(for: incident).bytes, as: UTF8.self)
     }
 
     private static func decodeIncident(_ row: any SQLRow) throws -> Incident {

@@ -227,6 +227,53 @@ import Testing
                 == #"{"v":{"a":[true,null],"b":1}}"#)
     }
 
+    @Test func datedBytesAreTheStoredFormAndRewriteToTheTimestampedOne() throws {
+        var (incident, _, plan) = try Fixture.openKunyu([.deaths: 3, .seriousInjuries: 12])
+        _ = try incident.apply(.verify(note: "电话回拨核实"), plan: plan, actor: "值班员", now: Fixture.at(20), ids: CountingIDs())
+        _ = try incident.apply(.startResponse(level: 3, decidedBy: "commander", signedBy: "commander", precondition: nil), plan: plan,
+                               actor: "指挥长", now: Fixture.at(40).addingTimeInterval(0.25), ids: CountingIDs())
+        let dated = try JSONBytesEncoder.encodeDated(incident)
+        #expect(dated.bytes == (try JSONBytesEncoder.encode(incident)))
+        let timestamped = dated.withTimestamps()
+        #expect(timestamped == (try JSONBytesEncoder.encode(incident, dates: .timestamp)))
+        #expect(timestamped != dated.bytes)
+        #expect(String(decoding: timestamped, as: UTF8.self).contains("+08:00"))
+        // Dates nested in arrays and dictionaries, and one at the very end of the text.
+        let stored = Stored(at: Date(timeIntervalSinceReferenceDate: 796_600_000.123456), ratio: 0.1, small: -8, large: UInt64.max, missing: nil,
+                            maybe: [1, nil, 3], empty: .init(), wrapped: [.init(["a": 1]), .init([:])],
+                            nested: [["d": [Date(timeIntervalSinceReferenceDate: 1.5), Date(timeIntervalSinceReferenceDate: 2)]], [:]], text: "末")
+        let storedDated = try JSONBytesEncoder.encodeDated(stored)
+        #expect(storedDated.bytes == (try JSONBytesEncoder.encode(stored)))
+        #expect(storedDated.withTimestamps() == (try JSONBytesEncoder.encode(stored, dates: .timestamp)))
+        let last = try JSONBytesEncoder.encodeDated([Date(timeIntervalSinceReferenceDate: 800_000_000)])
+        #expect(String(decoding: last.withTimestamps(), as: UTF8.self) == #"["2026-05-09T14:13:20+08:00"]"#)
+        // A value the one-pass encoder hands to JSONEncoder: both forms are still right.
+        let late = try JSONBytesEncoder.encodeDated([Late(id: "x", tags: ["a"])])
+        #expect(try JSONDecoder().decode([Late].self, from: Data(late.bytes)) == [Late(id: "x", tags: ["a"])])
+        #expect(try JSONDecoder().decode([Late].self, from: Data(late.withTimestamps())) == [Late(id: "x", tags: ["a"])])
+    }
+
+    @Test func keptRowsAnswerOnlyForAnEqualIncident() throws {
+        let rows = IncidentRows(capacity: 2)
+        var (incident, _, plan) = try Fixture.openKunyu([.deaths: 3])
+        let first = try rows.row(for: incident)
+        #expect(first.bytes == (try JSONBytesEncoder.encode(incident)))
+        // Same id and version, another state (as a writer that lost would have): encoded anew.
+        var other = incident
+        other.figures[.deaths] = 4
+        #expect(try rows.row(for: other).bytes == (try JSONBytesEncoder.encode(other)))
+        #expect(try rows.row(for: incident).bytes == (try JSONBytesEncoder.encode(incident)))
+        _ = try incident.apply(.verify(note: "核实"), plan: plan, actor: "值班员", now: Fixture.at(20), ids: CountingIDs())
+        #expect(try rows.row(for: incident).withTimestamps() == (try JSONBytesEncoder.encode(incident, dates: .timestamp)))
+        // Bounded: a third incident when two are kept starts again from empty.
+        for id in ["inc-3", "inc-4"] {
+            let (another, _) = try Incident.open(id: id, plan: plan, jurisdiction: "kunyu", report: Fixture.kunyuReport([.deaths: 1]),
+                                                 knownAt: Fixture.t0, actor: "值班员", now: Fixture.t0, ids: CountingIDs())
+            #expect(try rows.row(for: another).bytes == (try JSONBytesEncoder.encode(another)))
+        }
+        #expect(rows.count == 1)
+    }
+
     struct Ratios: Encodable {
         struct Item: Encodable { var name: String; var ratio: Double }
         var items: [Item]

@@ -23,11 +23,27 @@ public enum JSONBytesEncoder {
 
     public static func encode<T: Encodable>(_ value: T, dates: Dates = .referenceSeconds) throws -> [UInt8] {
         let state = EncodingState(dates: dates)
+        guard try write(value, with: state) else { return try fallback(value, dates: dates) }
+        return state.output
+    }
+
+    /// The value as stored (`encode(value)`), with where each date was written: its timestamped
+    /// form (`encode(value, dates: .timestamp)`) is then `withTimestamps()`, not another pass.
+    public static func encodeDated<T: Encodable>(_ value: T) throws -> DatedJSON {
+        let state = EncodingState(dates: .referenceSeconds)
+        state.dateSpans = []
+        guard try write(value, with: state) else {
+            return DatedJSON(bytes: try fallback(value, dates: .referenceSeconds), spans: [], timestamped: try fallback(value, dates: .timestamp))
+        }
+        return DatedJSON(bytes: state.output, spans: state.dateSpans ?? [], timestamped: nil)
+    }
+
+    /// Writes the value in one pass; false when it could not be (see the type's comment).
+    private static func write<T: Encodable>(_ value: T, with state: EncodingState) throws -> Bool {
         state.output.reserveCapacity(4096)
         try state.encodeValue(value, depth: 1)
         state.close(above: 0)
-        if state.outOfOrder { return try fallback(value, dates: dates) }
-        return state.output
+        return !state.outOfOrder
     }
 
     /// JSONEncoder with the same date style, for a value that cannot be written in one pass.
@@ -40,6 +56,42 @@ public enum JSONBytesEncoder {
             }
         }
         return Array(try encoder.encode(value))
+    }
+}
+
+/// A value as stored (dates as seconds since 2001) and where each of its dates was written, so
+/// the same value as the API shows it (`JSONBytesEncoder.Dates.timestamp`) is these bytes with
+/// the dates rewritten, not a second pass over the value.
+public struct DatedJSON: Sendable {
+    struct Span: Sendable {
+        let start: Int
+        let end: Int
+        let date: Date
+    }
+
+    /// As stored: what `JSONBytesEncoder.encode(value)` writes.
+    public let bytes: [UInt8]
+    let spans: [Span]
+    /// For a value that could not be written in one pass: its timestamped form, made apart.
+    let timestamped: [UInt8]?
+
+    /// What `JSONBytesEncoder.encode(value, dates: .timestamp)` writes.
+    public func withTimestamps() -> [UInt8] {
+        if let timestamped { return timestamped }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + spans.count * 16)
+        var from = 0
+        bytes.withUnsafeBufferPointer { stored in
+            for span in spans {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: stored[from..<span.start]))
+                output.append(UInt8(ascii: "\""))
+                Timestamp.write(span.date, into: &output)
+                output.append(UInt8(ascii: "\""))
+                from = span.end
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: stored[from...]))
+        }
+        return output
     }
 }
 
@@ -63,6 +115,8 @@ private final class EncodingState {
     /// when asked for, not built for every value.
     @exclusivity(unchecked) var path: [any CodingKey] = []
     let dates: JSONBytesEncoder.Dates
+    /// Where each date went, when asked for (`encodeDated`).
+    @exclusivity(unchecked) var dateSpans: [DatedJSON.Span]?
     private var opened = 0
     /// Set when a write came to a container that was already closed, or through `superEncoder`:
     /// the output is then not the value, and the caller encodes it another way.
@@ -127,7 +181,10 @@ private final class EncodingState {
 
     func writeDate(_ date: Date, depth: Int) throws {
         switch dates {
-        case .referenceSeconds: try writeNumber(date.timeIntervalSinceReferenceDate, codingPath: codingPath(depth: depth))
+        case .referenceSeconds:
+            let start = output.count
+            try writeNumber(date.timeIntervalSinceReferenceDate, codingPath: codingPath(depth: depth))
+            dateSpans?.append(DatedJSON.Span(start: start, end: output.count, date: date))
         case .timestamp:
             output.append(UInt8(ascii: "\""))
             Timestamp.write(date, into: &output)
