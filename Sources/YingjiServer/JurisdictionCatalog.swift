@@ -61,7 +61,7 @@ public final class JurisdictionCatalog: PlanCatalog, @unchecked Sendable {
 
     /// Stores a new jurisdiction after checking its plan loads and its parent exists.
     public func register(_ jurisdiction: RegisteredJurisdiction) async throws {
-        guard jurisdiction.id.range(of: #"^[a-z0-9][a-z0-9-]{0,62}$"#, options: .regularExpression) != nil else {
+        guard NameRule.jurisdiction.matches(jurisdiction.id) else {
             throw IncidentError(.invalid, "jurisdiction.invalid_id", "辖区标识须为小写字母、数字或连字符（最多 63 个字符）", field: "id")
         }
         guard !jurisdiction.name.trimmingCharacters(in: .whitespaces).isEmpty else {

@@ -51,7 +51,7 @@ public final class Store: Sendable {
         let configuration = try SQLPostgresConfiguration(url: postgresURL)
         var setup: [String] = []
         if let schema {
-            guard schema.range(of: #"^[a-z_][a-z0-9_]{0,62}$"#, options: .regularExpression) != nil else {
+            guard NameRule.schema.matches(schema) else {
                 throw StoreError.invalidSchema(schema)
             }
             let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 0, logger: logger)

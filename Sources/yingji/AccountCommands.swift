@@ -77,7 +77,7 @@ struct AdminCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "admin", abstract: "系统初始化。", subcommands: [Init.self])
 
     struct Init: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "创建第一个管理员账号（已有管理员时拒绝）。密码从标准输入读取。")
+        static let configuration = CommandConfiguration(commandName: "init", abstract: "创建第一个管理员账号（已有管理员时拒绝）。密码从标准输入读取。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "登录名。") var login = "admin"
         @Option(name: .long, help: "姓名。") var name = "系统管理员"
@@ -102,7 +102,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "添加账号。密码从标准输入读取。")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "添加账号。密码从标准输入读取。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "登录名（小写字母、数字、.-_）。") var login: String
         @Option(name: .long, help: "姓名。") var name: String
@@ -119,7 +119,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct Passwd: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "修改密码（该账号的所有登录会话随即失效）。密码从标准输入读取。")
+        static let configuration = CommandConfiguration(commandName: "passwd", abstract: "修改密码（该账号的所有登录会话随即失效）。密码从标准输入读取。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "登录名。") var login: String
 
@@ -131,7 +131,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct Disable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "停用账号：会话立即失效，令牌不再可用。")
+        static let configuration = CommandConfiguration(commandName: "disable", abstract: "停用账号：会话立即失效，令牌不再可用。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "登录名。") var login: String
 
@@ -139,7 +139,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct Enable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "重新启用账号。")
+        static let configuration = CommandConfiguration(commandName: "enable", abstract: "重新启用账号。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "登录名。") var login: String
 
@@ -147,7 +147,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct Roles: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "查看角色；给出 --set 时整体替换为这些角色（--clear 清空）。")
+        static let configuration = CommandConfiguration(commandName: "roles", abstract: "查看角色；给出 --set 时整体替换为这些角色（--clear 清空）。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "登录名。") var login: String
         @Option(name: .long, help: "角色@辖区[/单位]，可重复。") var set: [String] = []
@@ -167,7 +167,7 @@ struct UserCommand: ParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "列出账号及其角色。")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "列出账号及其角色。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
 
         func run() async throws {
@@ -189,7 +189,7 @@ struct TokenCommand: ParsableCommand {
                                                     subcommands: [Create.self, Revoke.self, List.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "为账号的一个角色创建令牌；令牌只显示这一次，库中只存其哈希。")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "为账号的一个角色创建令牌；令牌只显示这一次，库中只存其哈希。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "账号登录名。") var login: String
         @Option(name: .long, help: "令牌代表的角色@辖区[/单位]（账号须已有该角色）。") var role: String
@@ -213,7 +213,7 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "撤销令牌，立即生效。")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "撤销令牌，立即生效。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "令牌编号（tok_…，见 token list）。") var id: String
 
@@ -224,7 +224,7 @@ struct TokenCommand: ParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "列出令牌（不显示令牌本身）。")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "列出令牌（不显示令牌本身）。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "只列这个账号的。") var login: String?
 
@@ -249,7 +249,7 @@ struct OrgCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "org", abstract: "登记成员单位和生产经营单位。", subcommands: [Add.self, List.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "登记单位。")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "登记单位。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
         @Option(name: .long, help: "单位标识（小写字母、数字、.-_）。") var id: String
         @Option(name: .long, help: "单位名称。") var name: String
@@ -266,7 +266,7 @@ struct OrgCommand: ParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "列出单位。")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "列出单位。")
         @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
 
         func run() async throws {

@@ -12,6 +12,7 @@ struct AuditCommand: ParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "重新计算每起事故和每条预警的记录链；有任何断点时退出码为 1。设置 DATABASE_URL 时核验 PostgreSQL。"
         )
 

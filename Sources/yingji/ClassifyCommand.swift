@@ -5,6 +5,7 @@ import YingjiCore
 /// `yingji classify` — grade an accident under a plan and list who must act and by when.
 struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "classify",
         abstract: "按预案判定事故等级、响应等级、决定和签发人，以及各项报送时限。"
     )
 

@@ -13,6 +13,7 @@ struct PlanCommand: ParsableCommand {
     /// `yingji plan check` — exit 0 when the plan has no errors (warnings allowed), 1 when it has errors.
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "检查预案：分级标准的空档与重叠、未定义的引用、缺少出处的规则。有错误时退出码为 1。"
         )
 
@@ -38,7 +39,7 @@ struct PlanCommand: ParsableCommand {
 
     /// `yingji plan show` — the plan's rules as a readable Chinese summary.
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "以中文摘要显示预案的规则。")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "以中文摘要显示预案的规则。")
 
         @Argument(help: "预案 id 或预案 YAML 文件路径。") var plan: String
         @Flag(name: .long, help: "只列出事故类别及牵头单位。") var categories = false

@@ -159,11 +159,17 @@ import Testing
         #expect(String(decoding: try JSONBytesEncoder.encode([2.0, -0.5]), as: UTF8.self) == "[2,-0.5]")
     }
 
-    @Test func bytesEncoderRoundTripsAnIncidentThroughItsLife() throws {
+    /// Reported, verified, responding at level 3 (one time with a fraction of a second).
+    static func incidentThroughItsLife() throws -> Incident {
         var (incident, _, plan) = try Fixture.openKunyu([.deaths: 3, .seriousInjuries: 12])
         _ = try incident.apply(.verify(note: "电话回拨核实"), plan: plan, actor: "值班员", now: Fixture.at(20), ids: CountingIDs())
         _ = try incident.apply(.startResponse(level: 3, decidedBy: "commander", signedBy: "commander", precondition: nil), plan: plan,
                                actor: "指挥长", now: Fixture.at(40).addingTimeInterval(0.25), ids: CountingIDs())
+        return incident
+    }
+
+    @Test func bytesEncoderRoundTripsAnIncidentThroughItsLife() throws {
+        let incident = try Self.incidentThroughItsLife()
         let bytes = try JSONBytesEncoder.encode(incident)
         #expect(try JSONDecoder().decode(Incident.self, from: Data(bytes)) == incident)
         let ours = try JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary
@@ -228,10 +234,7 @@ import Testing
     }
 
     @Test func datedBytesAreTheStoredFormAndRewriteToTheTimestampedOne() throws {
-        var (incident, _, plan) = try Fixture.openKunyu([.deaths: 3, .seriousInjuries: 12])
-        _ = try incident.apply(.verify(note: "电话回拨核实"), plan: plan, actor: "值班员", now: Fixture.at(20), ids: CountingIDs())
-        _ = try incident.apply(.startResponse(level: 3, decidedBy: "commander", signedBy: "commander", precondition: nil), plan: plan,
-                               actor: "指挥长", now: Fixture.at(40).addingTimeInterval(0.25), ids: CountingIDs())
+        let incident = try Self.incidentThroughItsLife()
         let dated = try JSONBytesEncoder.encodeDated(incident)
         #expect(dated.bytes == (try JSONBytesEncoder.encode(incident)))
         let timestamped = dated.withTimestamps()

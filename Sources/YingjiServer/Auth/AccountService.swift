@@ -181,7 +181,7 @@ public final class AccountService: Sendable {
     public func addUser(login: String, name: String, password: String, grants: [RoleGrant], by actor: String,
                         passwordHash: String? = nil) async throws -> UserAccount {
         let login = login.trimmingCharacters(in: .whitespaces).lowercased()
-        guard login.range(of: #"^[a-z0-9][a-z0-9._-]{1,31}$"#, options: .regularExpression) != nil else {
+        guard NameRule.login.matches(login) else {
             throw APIError(.unprocessableContent, "account.invalid_login", "登录名须为 2–32 个小写字母、数字、点、下划线或连字符，以字母或数字开头", field: "login")
         }
         let name = name.trimmingCharacters(in: .whitespaces)
@@ -266,7 +266,7 @@ public final class AccountService: Sendable {
 
     /// Registers a member department or production unit in a jurisdiction.
     public func addOrganisation(_ organisation: Organisation) async throws {
-        guard organisation.id.range(of: #"^[a-z0-9][a-z0-9._-]{0,62}$"#, options: .regularExpression) != nil else {
+        guard NameRule.organisation.matches(organisation.id) else {
             throw APIError(.unprocessableContent, "organisation.invalid_id", "单位标识须为小写字母、数字、点、下划线或连字符（最多 63 个字符）", field: "id")
         }
         guard !organisation.name.trimmingCharacters(in: .whitespaces).isEmpty, organisation.name.count <= 100 else {

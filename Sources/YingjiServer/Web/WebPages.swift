@@ -8,7 +8,7 @@ import YingjiCore
 /// Every string a page shows comes from `Strings/zh-CN.json` (so an English file can follow);
 /// plan texts and names come from the plans and the database.
 public struct WebPages: Sendable {
-    let library: MustacheLibrary
+    let templates: PageTemplates
     let strings: [String: String]
     let assets: [String: (type: String, data: Data)]
     /// The strings the page scripts use (keys `js.*`), as JSON for the body's `data-strings`.
@@ -22,7 +22,9 @@ public struct WebPages: Sendable {
               let assets = Bundle.module.url(forResource: "Static", withExtension: nil) else {
             throw WebPagesError.missingResources
         }
-        let library = try await MustacheLibrary(directory: templates.path)
+        let library = try PageTemplates(directory: templates)
+        // Parsed on another task: the server starts answering without waiting for it.
+        Task.detached(priority: .utility) { _ = try? library.parsed() }
         let text = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: strings.appendingPathComponent("zh-CN.json")))
         var files: [String: (String, Data)] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: assets.path) {
@@ -31,7 +33,7 @@ public struct WebPages: Sendable {
         }
         let scripted = text.filter { $0.key.hasPrefix("js.") }
         let json = try JSONSerialization.data(withJSONObject: scripted, options: [.sortedKeys])
-        return WebPages(library: library, strings: text, assets: files, scriptStrings: String(decoding: json, as: UTF8.self), clock: clock)
+        return WebPages(templates: library, strings: text, assets: files, scriptStrings: String(decoding: json, as: UTF8.self), clock: clock)
     }
 
     /// A page as a response: the template rendered with the strings (`t`) and the page's values.
@@ -43,7 +45,7 @@ public struct WebPages: Sendable {
         context["serverNow"] = Timestamp.format(clock.now())
         context["jsStrings"] = scriptStrings
         if let identity { context["user"] = user(identity, catalog: catalog) }
-        let html = library.render(context, withTemplate: template) ?? ""
+        let html = templates.render(context, withTemplate: template)
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers[.contentSecurityPolicy] = "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
@@ -54,7 +56,7 @@ public struct WebPages: Sendable {
     func fragment(_ template: String, values: [String: Any]) -> Response {
         var context = values
         context["t"] = strings
-        let html = library.render(context, withTemplate: template) ?? ""
+        let html = templates.render(context, withTemplate: template)
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(string: html)))
     }
@@ -89,5 +91,51 @@ public struct WebPages: Sendable {
 
 enum WebPagesError: Error, CustomStringConvertible {
     case missingResources
-    var description: String { "网页模板或静态文件缺失（YingjiServer 的资源包未找到）" }
+    case template(String, Error)
+
+    var description: String {
+        switch self {
+        case .missingResources: return "网页模板或静态文件缺失（YingjiServer 的资源包未找到）"
+        case .template(let name, let error): return "网页模板 \(name).mustache 无法解析：\(error)"
+        }
+    }
+}
+
+/// The page templates: read when the pages are loaded, parsed once, by the first of a background
+/// task started then and the first page rendered (which waits for the other). Parsing them took a
+/// quarter of `serve`'s start-up, and the API and `/health` need none of them.
+final class PageTemplates: @unchecked Sendable {
+    private let sources: [(name: String, text: String)]
+    private let lock = NSLock()
+    private var result: Result<MustacheLibrary, Error>?
+
+    /// Every `*.mustache` file of the directory, named by its file name without the extension.
+    init(directory: URL) throws {
+        sources = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().compactMap { file in
+            guard file.hasSuffix(".mustache") else { return nil }
+            return (String(file.dropLast(".mustache".count)), try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8))
+        }
+    }
+
+    /// The parsed templates; the parse error (naming the template) if one does not parse.
+    func parsed() throws -> MustacheLibrary {
+        try lock.withLock {
+            if let result { return try result.get() }
+            let parsed = Result<MustacheLibrary, Error> {
+                var library = MustacheLibrary()
+                for (name, text) in sources {
+                    do { try library.register(text, named: name) } catch { throw WebPagesError.template(name, error) }
+                }
+                return library
+            }
+            result = parsed
+            return try parsed.get()
+        }
+    }
+
+    /// The template rendered; "" when it is missing or the templates do not parse (a page test
+    /// renders every template, so neither reaches a release).
+    func render(_ context: [String: Any], withTemplate name: String) -> String {
+        (try? parsed())?.render(context, withTemplate: name) ?? ""
+    }
 }
