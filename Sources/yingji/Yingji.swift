@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 
 /// `yingji` — the command line. Bad input ends with a one-line Chinese message and exit code 2.
+///
+/// Every command sets its `commandName`: one left to ArgumentParser is made from the type's name
+/// through the runtime's conformance lookups, which cost milliseconds of every start.
 @main
 struct Yingji: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

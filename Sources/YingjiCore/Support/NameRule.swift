@@ -1,7 +1,7 @@
 /// What an identifier may be made of: its first character from one set, the rest from another,
 /// the rest between so many characters long, all ASCII. Checked byte by byte: the same test as a
 /// regular expression cost a regular expression's compilation on every call (Foundation compiles
-/// it again each time), a tenth of `serve --demo`'s start-up, and `$` there also let a final
+/// it again each time), a few per cent of `serve --demo`'s start-up, and `$` there also let a final
 /// newline through.
 public struct NameRule: Sendable {
     private let first: Set<UInt8>

@@ -102,8 +102,8 @@ enum WebPagesError: Error, CustomStringConvertible {
 }
 
 /// The page templates: read when the pages are loaded, parsed once, by the first of a background
-/// task started then and the first page rendered (which waits for the other). Parsing them took a
-/// quarter of `serve`'s start-up, and the API and `/health` need none of them.
+/// task started then and the first page rendered (which waits for the other). Parsing them was
+/// about a fifth of `serve`'s start-up, and the API and `/health` need none of them.
 final class PageTemplates: @unchecked Sendable {
     private let sources: [(name: String, text: String)]
     private let lock = NSLock()
