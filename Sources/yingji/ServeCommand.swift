@@ -34,7 +34,11 @@ struct ServeCommand: AsyncParsableCommand {
         let library = try PlanLoading.library()
         let adjustable = testClock ? AdjustableClock() : nil
         // The page templates are read and parsed while the database opens and migrates.
-        let pages = Task { try await WebPages.load(clock: adjustable ?? SystemClock()) }
+        let pages = Task { [logger] in
+            try await WebPages.load(clock: adjustable ?? SystemClock()) { error in
+                logger.critical("网页模板无法解析，页面将答 500（接口不受影响）：\(error)")
+            }
+        }
         let store: Store
         do { store = try await StoreOpening.open(db: db, mustExist: false) } catch {
             pages.cancel()
@@ -67,9 +71,12 @@ struct ServeCommand: AsyncParsableCommand {
             // sockets are served on, so a request's handler does not hop to another pool and back
             // (reads answer about 1.4 times as many requests). Installed once start-up is done: on
             // NIO's loops the many small steps of opening and seeding the database were slower.
-            // Nothing long blocks a job: password hashing runs on NIO's thread pool, SQLite's
-            // writes on the writer's own thread.
-            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            // Password hashing runs on NIO's thread pool and SQLite's writes on the writer's own
+            // thread; SQLite's reads run in place, on the loop: an indexed read takes microseconds,
+            // but a long list holds up that loop's other sockets (event streams too) while it runs.
+            if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+                logger.notice("Swift 并发任务仍在其默认线程池上运行（此平台不支持改用 NIO 事件循环）")
+            }
             try await app.runService()
         } catch {
             try? await store.close()

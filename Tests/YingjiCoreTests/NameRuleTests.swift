@@ -20,7 +20,13 @@ import YingjiCore
         #expect(NameRule.login.matches("a.b_c"))
         #expect(!NameRule.login.matches("a"))
         #expect(!NameRule.login.matches(String(repeating: "a", count: 33)))
+        #expect(NameRule.login.matches(String(repeating: "a", count: 32)))
         #expect(NameRule.organisation.matches("org.kunyu-chem_1"))
+        #expect(NameRule.organisation.matches(String(repeating: "a", count: 63)))
+        #expect(!NameRule.organisation.matches(String(repeating: "a", count: 64)))
+        #expect(NameRule.schema.matches(String(repeating: "a", count: 63)))
+        #expect(!NameRule.schema.matches(String(repeating: "a", count: 64)))
+        #expect(!NameRule.login.matches("kunyu\r\n"))
         #expect(NameRule.schema.matches("_yingji_2"))
         #expect(!NameRule.schema.matches("2yingji"))
         #expect(!NameRule.schema.matches("yingji-2"))
@@ -33,11 +39,13 @@ import YingjiCore
             (.login, #"^[a-z0-9][a-z0-9._-]{1,31}$"#),
             (.schema, #"^[a-z_][a-z0-9_]{0,62}$"#),
         ]
-        let alphabet = Array("az09-._A/ 中")
+        // Mostly allowed characters, so that accepted texts come up as well as refused ones.
+        let alphabet = Array("abz0189-._abz0189_A/ 中")
         var generator = SystemRandomNumberGenerator()
         for (rule, pattern) in rules {
             for _ in 0..<2000 {
-                let length = Int.random(in: 0...(Bool.random(using: &generator) ? 4 : 70), using: &generator)
+                // Short texts, and texts around each rule's longest.
+                let length = Bool.random(using: &generator) ? Int.random(in: 0...4, using: &generator) : Int.random(in: 28...66, using: &generator)
                 let text = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
                 #expect(rule.matches(text) == (text.range(of: pattern, options: .regularExpression) != nil), "\(pattern) on \(text)")
             }

@@ -1,5 +1,8 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Testing
+import YingjiCore
 @testable import YingjiServer
 
 /// The page templates are parsed after start-up, not before it: a template that does not parse
@@ -10,7 +13,7 @@ import Testing
         let library = try pages.templates.parsed()
         #expect(library.getTemplate(named: "board") != nil)
         #expect(library.getTemplate(named: "head") != nil)
-        #expect(pages.templates.render(["t": pages.strings], withTemplate: "notfound").contains("<"))
+        #expect(pages.templates.render(["t": pages.strings], withTemplate: "notfound")?.contains("<") == true)
         #expect(pages.templates.render([:], withTemplate: "no-such-template") == "")
     }
 
@@ -28,9 +31,65 @@ import Testing
         } catch {
             #expect("\(error)".contains("broken.mustache"))
         }
-        #expect(templates.render(["name": "x"], withTemplate: "good") == "")
+        #expect(templates.render(["name": "x"], withTemplate: "good") == nil)
+        // Its pages answer 500 with a message, not an empty page.
+        let pages = WebPages(templates: templates, strings: ["templatesUnparsed": "模板坏了"], assets: [:], scriptStrings: "{}", clock: SystemClock())
+        let answer = pages.fragment("good", values: ["name": "x"])
+        #expect(answer.status == .internalServerError)
+        #expect(answer.headers[.contentType] == "text/plain; charset=utf-8")
 
         try FileManager.default.removeItem(at: directory.appendingPathComponent("broken.mustache"))
         #expect(try PageTemplates(directory: directory).render(["name": "昆玉"], withTemplate: "good") == "<p>昆玉</p>")
+    }
+}
+
+/// The detail answer is the incident's stored row with its dates rewritten, then the computed
+/// fields, in one object: each key once, the incident's own fields as the timestamped encoding
+/// writes them.
+@Suite struct DetailAnswerTests {
+    /// Top-level member count, read off the bytes (a parsed dictionary would hide a repeated key).
+    static func topLevelMembers(_ bytes: Data) -> Int {
+        var depth = 0, members = 0, inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ":") where depth == 1: members += 1
+            default: break
+            }
+        }
+        return members
+    }
+
+    @Test func detailIsTheRowThenTheComputedFieldsEachKeyOnce() async throws {
+        let test = try await TestServer.start(.sqlite)
+        try await test.test { client in
+            let id = try #require(try await create(client)["id"] as? String)
+            var incident = try await test.server.incidents.incident(id)
+            let plan = test.server.catalog.plan(forJurisdiction: incident.jurisdiction)
+            for grade in [incident.grade, nil] {
+                incident.grade = grade
+                let detail = IncidentView.detail(incident, plan: plan)
+                let parsed = try #require(try JSONSerialization.jsonObject(with: detail) as? [String: Any])
+                #expect(Self.topLevelMembers(detail) == parsed.count)
+                let own = try #require(try JSONSerialization.jsonObject(with: Data(try JSONBytesEncoder.encode(incident, dates: .timestamp))) as? [String: Any])
+                for (key, value) in own { #expect((parsed[key] as? NSObject) == (value as? NSObject), "\(key)") }
+                for key in ["statusName", "nextDeadline", "overdueCount", "allowedTransitions", "planName", "authority", "terminationConditions"] {
+                    #expect(parsed[key] != nil, "\(key)")
+                }
+                #expect(parsed["grade"] != nil)
+                if grade == nil { #expect(parsed["grade"] is NSNull) }
+                // Nothing else: the incident's own keys, the computed ones and `grade`.
+                let computed: Set<String> = ["grade", "statusName", "nextDeadline", "overdueCount", "allowedTransitions", "planName",
+                                             "categoryName", "authority", "terminationConditions"]
+                #expect(Set(parsed.keys) == Set(own.keys).union(computed))
+                #expect(String(decoding: detail, as: UTF8.self).hasPrefix(#"{"id":"#))
+            }
+        }
     }
 }

@@ -4,13 +4,17 @@ import Foundation
 /// instead of encoding the incident a second time (the row has dates as numbers, the answer as
 /// text: `DatedJSON.withTimestamps`). A kept form is used only for an incident equal to the one
 /// it was made from, so it never stands for another state of the incident, whichever request or
-/// writer made it. Bounded: when full, it starts again empty.
+/// writer made it. (Equal, not identical: a dictionary inside may list its keys in another order,
+/// and text equal by Unicode canonical equivalence counts as equal; the JSON means the same.)
+/// Bounded: when full, it starts again empty.
 public final class IncidentRows: @unchecked Sendable {
     public static let shared = IncidentRows(capacity: 256)
 
     private let capacity: Int
     private let lock = NSLock()
     private var entries: [String: (incident: Incident, row: DatedJSON)] = [:]
+    /// How many calls were answered from a kept row (for tests).
+    private var hits = 0
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -19,7 +23,10 @@ public final class IncidentRows: @unchecked Sendable {
     /// The incident encoded as stored, with where its dates are: kept from an earlier call for an
     /// equal incident, or encoded now and kept.
     public func row(for incident: Incident) throws -> DatedJSON {
-        if let kept = lock.withLock({ entries[incident.id] }), kept.incident == incident { return kept.row }
+        if let kept = lock.withLock({ entries[incident.id] }), kept.incident == incident {
+            lock.withLock { hits += 1 }
+            return kept.row
+        }
         let row = try JSONBytesEncoder.encodeDated(incident)
         lock.withLock {
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
@@ -29,4 +36,5 @@ public final class IncidentRows: @unchecked Sendable {
     }
 
     var count: Int { lock.withLock { entries.count } }
+    var hitCount: Int { lock.withLock { hits } }
 }

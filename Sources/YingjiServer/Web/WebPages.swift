@@ -16,7 +16,8 @@ public struct WebPages: Sendable {
     /// Pages carry the server's time so countdowns follow it, not the reader's machine clock.
     let clock: WallClock
 
-    public static func load(clock: WallClock = SystemClock()) async throws -> WebPages {
+    /// `templateFailure` hears of a template that does not parse (its pages then answer 500).
+    public static func load(clock: WallClock = SystemClock(), templateFailure: @escaping @Sendable (Error) -> Void = { _ in }) async throws -> WebPages {
         guard let templates = Bundle.module.url(forResource: "Templates", withExtension: nil),
               let strings = Bundle.module.url(forResource: "Strings", withExtension: nil),
               let assets = Bundle.module.url(forResource: "Static", withExtension: nil) else {
@@ -24,7 +25,9 @@ public struct WebPages: Sendable {
         }
         let library = try PageTemplates(directory: templates)
         // Parsed on another task: the server starts answering without waiting for it.
-        Task.detached(priority: .utility) { _ = try? library.parsed() }
+        Task.detached(priority: .utility) {
+            do { _ = try library.parsed() } catch { templateFailure(error) }
+        }
         let text = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: strings.appendingPathComponent("zh-CN.json")))
         var files: [String: (String, Data)] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: assets.path) {
@@ -45,7 +48,7 @@ public struct WebPages: Sendable {
         context["serverNow"] = Timestamp.format(clock.now())
         context["jsStrings"] = scriptStrings
         if let identity { context["user"] = user(identity, catalog: catalog) }
-        let html = templates.render(context, withTemplate: template)
+        guard let html = templates.render(context, withTemplate: template) else { return unparsed() }
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers[.contentSecurityPolicy] = "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
@@ -56,12 +59,18 @@ public struct WebPages: Sendable {
     func fragment(_ template: String, values: [String: Any]) -> Response {
         var context = values
         context["t"] = strings
-        let html = templates.render(context, withTemplate: template)
+        guard let html = templates.render(context, withTemplate: template) else { return unparsed() }
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     func text(_ key: String) -> String { strings[key] ?? key }
+
+    /// The answer of every page while the templates do not parse (the log names the template).
+    func unparsed() -> Response {
+        Response(status: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: text("templatesUnparsed"))))
+    }
 
     /// The session's CSRF token for the page's forms ("" for a token-signed request, which has no forms).
     static func csrf(_ identity: Identity) -> String {
@@ -133,9 +142,10 @@ final class PageTemplates: @unchecked Sendable {
         }
     }
 
-    /// The template rendered; "" when it is missing or the templates do not parse (a page test
-    /// renders every template, so neither reaches a release).
-    func render(_ context: [String: Any], withTemplate name: String) -> String {
-        (try? parsed())?.render(context, withTemplate: name) ?? ""
+    /// The template rendered ("" for a name no template has); nil when the templates do not
+    /// parse (a test parses every template, so that does not reach a release unnoticed).
+    func render(_ context: [String: Any], withTemplate name: String) -> String? {
+        guard let library = try? parsed() else { return nil }
+        return library.render(context, withTemplate: name) ?? ""
     }
 }
