@@ -23,10 +23,12 @@ public final class IncidentRows: @unchecked Sendable {
     /// The incident encoded as stored, with where its dates are: kept from an earlier call for an
     /// equal incident, or encoded now and kept.
     public func row(for incident: Incident) throws -> DatedJSON {
-        if let kept = lock.withLock({ entries[incident.id] }), kept.incident == incident {
-            lock.withLock { hits += 1 }
-            return kept.row
+        let kept = lock.withLock { () -> DatedJSON? in
+            guard let entry = entries[incident.id], entry.incident == incident else { return nil }
+            hits += 1
+            return entry.row
         }
+        if let kept { return kept }
         let row = try JSONBytesEncoder.encodeDated(incident)
         lock.withLock {
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
