@@ -367,12 +367,7 @@ struct WarningRoutes {
     /// (the 师市, not a 团场 under the same plan): Kunyu 4.2.4 names the 师市 as the approver.
     func posts(_ identity: Identity, warning: Warning, plan: Plan) -> [String] {
         let access = Self.access(warning)
-        let tree = server.catalog.tree
-        let topGrants = identity.grants.filter { grant in
-            tree.planID(grant.jurisdictionID) == plan.id && tree.lineage(grant.jurisdictionID).dropFirst().first.map { tree.planID($0) != plan.id } ?? true
-        }
-        let top = Identity(user: identity.user, grants: topGrants, method: identity.method)
-        return top.planRoles(on: access, plan: plan, tree: tree) + unitPosts(identity, access: access)
+        return identity.planRoles(on: access, plan: plan, tree: server.catalog.tree) + unitPosts(identity, access: access)
     }
 
     func unitPosts(_ identity: Identity, access: IncidentAccess) -> [String] {

@@ -4,9 +4,10 @@ import Testing
 
 /// Who sees which incident and who may act for the plan's posts, without a server.
 @Suite struct AccessTests {
-    // 兵团 → 第十四师昆玉市 → 团场; 兵团 → 另一师 (sibling of kunyu).
+    // 兵团 (no plan of its own here) → 第十四师昆玉市 → 团场 under the 师市's plan; 兵团 → 另一师
+    // (sibling of kunyu, bound to the same plan file).
     static let tree = JurisdictionTree([
-        RegisteredJurisdiction(id: "bingtuan", name: "新疆生产建设兵团", parentID: nil, planID: "kunyu"),
+        RegisteredJurisdiction(id: "bingtuan", name: "新疆生产建设兵团", parentID: nil, planID: nil),
         RegisteredJurisdiction(id: "kunyu", name: "第十四师昆玉市", parentID: "bingtuan", planID: "kunyu"),
         RegisteredJurisdiction(id: "tuan-224", name: "二二四团", parentID: "kunyu", planID: "kunyu"),
         RegisteredJurisdiction(id: "other", name: "另一师", parentID: "bingtuan", planID: "kunyu"),
@@ -58,8 +59,17 @@ import Testing
         let incident = IncidentAccess(jurisdiction: "tuan-224")
         let commander = Self.identity(RoleGrant(role: .commander, jurisdictionID: "kunyu"))
         #expect(commander.planRoles(on: incident, plan: plan, tree: Self.tree) == ["commander", "special-hq"])
-        let principal = Self.identity(RoleGrant(role: .principal, jurisdictionID: "bingtuan"))
+        let principal = Self.identity(RoleGrant(role: .principal, jurisdictionID: "kunyu"))
         #expect(principal.planRoles(on: incident, plan: plan, tree: Self.tree) == ["party-committee", "principal", "municipality"])
+        // The 团场 applies the 师市's plan but its own leaders do not hold the 师市's posts (5.3.2
+        // names the 师市's); the 兵团 above, without this plan, takes over by handover instead.
+        for grant in [RoleGrant(role: .principal, jurisdictionID: "tuan-224"), RoleGrant(role: .commander, jurisdictionID: "tuan-224"),
+                      RoleGrant(role: .principal, jurisdictionID: "bingtuan")] {
+            #expect(Self.identity(grant).planRoles(on: incident, plan: plan, tree: Self.tree).isEmpty, "\(grant.text)")
+        }
+        #expect(Self.tree.isPlanTop("kunyu", plan: "kunyu") && Self.tree.isPlanTop("other", plan: "kunyu"))
+        #expect(!Self.tree.isPlanTop("tuan-224", plan: "kunyu") && !Self.tree.isPlanTop("bingtuan", plan: "kunyu"))
+        #expect(!Self.tree.isPlanTop("kunyu", plan: "bachu"))
         // A commander of another jurisdiction holds nothing here; a viewer never does.
         #expect(Self.identity(RoleGrant(role: .commander, jurisdictionID: "other")).planRoles(on: incident, plan: plan, tree: Self.tree).isEmpty)
         #expect(Self.identity(RoleGrant(role: .viewer, jurisdictionID: "kunyu")).planRoles(on: incident, plan: plan, tree: Self.tree).isEmpty)

@@ -122,6 +122,24 @@ import YingjiServer
         }
     }
 
+    /// A 团场 applies the 师市's plan, but a response under it is started by the 师市's posts
+    /// (Kunyu 5.3.2): the 团场's own commander holds none of them, and is refused without a change.
+    @Test func aLowerAreaUnderTheSamePlanDoesNotStartTheMunicipalitysResponse() async throws {
+        let extra = Demo.Account(login: "kunyu-224-commander", name: "二二四团指挥长（测试）", grant: RoleGrant(role: .commander, jurisdictionID: "kunyu-224"))
+        try await TestServer.start(.sqlite, accounts: Demo.accounts + [extra]).test { client in
+            let id = try #require(try await create(client, kunyuReport(extra: ["jurisdiction": "kunyu-224"]), as: "kunyu-224-duty-officer")["id"] as? String)
+            #expect(try await transition(client, id, ["action": "verify", "version": 1], as: "kunyu-224-duty-officer").status == .ok)
+            var response = try await transition(client, id, ["action": "startResponse", "version": 2, "level": 3, "decidedBy": "commander", "signedBy": "commander"],
+                                                as: "kunyu-224-commander")
+            #expect(response.status == .forbidden)
+            #expect(try errorField(response).field == "decidedBy")
+            #expect(try object(try await get(client, "/api/v1/incidents/\(id)"))["status"] as? String == "verified")
+            response = try await transition(client, id, ["action": "startResponse", "version": 2, "level": 3, "decidedBy": "commander", "signedBy": "commander"])
+            #expect(response.status == .ok)
+            #expect((try object(response)["response"] as? [String: Any])?["decidedBy"] as? String == "commander")
+        }
+    }
+
     @Test(arguments: Engine.all) func followUpRegradesAndRetiresObligations(_ engine: Engine) async throws {
         try await TestServer.start(engine).test { client in
             let created = try await create(client, kunyuReport(deaths: 3))

@@ -17,6 +17,12 @@ public struct JurisdictionTree: Sendable {
     /// The plan the jurisdiction is bound to.
     public func planID(_ id: String) -> String? { plans[id] }
 
+    /// Whether the jurisdiction is bound to the plan and its parent is not: the level whose
+    /// leaders hold the plan's posts (the areas below it bound to the same plan apply it).
+    public func isPlanTop(_ id: String, plan: String) -> Bool {
+        planID(id) == plan && parents[id].map { planID($0) != plan } ?? true
+    }
+
     /// The jurisdiction, its parent, and so on up to the root (a cycle stops the walk).
     public func lineage(_ id: String) -> [String] {
         var result = [id]
@@ -137,12 +143,14 @@ public struct Identity: Sendable, Equatable {
     }
 
     /// The plan's posts and bodies this account acts for on this incident: those whose holders
-    /// include a role it holds through a grant covering the incident, in a jurisdiction bound to
-    /// the same plan (a 团场 under the 师市 plan is commanded by the 师市's posts; a higher level
-    /// with its own plan takes over through a handover, not by holding the lower plan's posts).
+    /// include a role it holds through a grant covering the incident, in the jurisdiction the plan
+    /// is bound to at its top. A 团场 or 镇 under the 师市's or 县's plan applies that plan, but its
+    /// own leaders do not hold the plan's posts: the plan names the 师市's and 县's (Kunyu 5.3.2,
+    /// 4.2.4; Bachu 4.2). A higher level with its own plan takes over through a handover, not by holding
+    /// the lower plan's posts.
     public func planRoles(on incident: IncidentAccess, plan: Plan, tree: JurisdictionTree) -> [String] {
         let roles = Set(grants(covering: incident, tree: tree).filter {
-            Permissions.allows($0.role, .decideResponse) && tree.planID($0.jurisdictionID) == plan.id
+            Permissions.allows($0.role, .decideResponse) && tree.isPlanTop($0.jurisdictionID, plan: plan.id)
         }.map(\.role))
         return plan.command.roles.filter { !roles.isDisjoint(with: $0.holders) }.map(\.id)
     }
