@@ -172,6 +172,7 @@ struct CommandRoutes {
                 row["statusName"] = .string(task.status.chineseName)
                 row["acknowledgeBy"] = .time(task.acknowledgeBy)
                 row["nextEscalationAt"] = .time(incident.commandPostIsWorking ? task.nextEscalationAt : nil)
+                row["overdue"] = .bool(task.isOverdue)
                 row["allowedMoves"] = .array(task.allowedMoves.map(JSONValue.string))
                 return .object(row)
             })

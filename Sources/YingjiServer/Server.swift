@@ -123,6 +123,12 @@ public final class Server: Sendable {
                     "level": .int(Int64(task.escalations.last?.level ?? 0)), "to": .optional(task.escalations.last?.to),
                 ], access: swept.incident.access)
             }
+            for task in swept.newlyOverdueTasks {
+                await events.publish("task.overdue", [
+                    "incidentID": .string(swept.incident.id), "taskID": .string(task.id), "title": .string(task.title),
+                    "dueAt": .time(task.dueAt), "assignee": .string(task.assignee.name), "to": .optional(swept.incident.commandPost?.commander),
+                ], access: swept.incident.access)
+            }
             await events.publish("incident.changed", IncidentView.summary(swept.incident), access: swept.incident.access)
         }
         return changed

@@ -103,7 +103,42 @@ import Testing
         #expect(incident.escalateTasks(now: Fixture.at(12)).isEmpty)
         _ = incident.escalateTasks(now: Fixture.at(13))
         #expect(incident.commandPost?.tasks.first?.escalations == [CommandTask.Escalation(level: 2, to: "现场指挥部总指挥", at: Fixture.at(13))])
+        // Escalated as far as it goes; what is left to watch is its due time.
+        #expect(incident.commandPost?.nextEscalation == Fixture.at(60))
+    }
+
+    @Test func aTaskNotDoneByItsDueTimeTurnsOverdueAtTheMinuteOnceAndStaysOnTheRecord() throws {
+        var (incident, _, _) = try responding("kunyu", level: 3, decidedBy: "commander", signedBy: "commander")
+        _ = try incident.applyCommand(.createTask(title: "封控周边道路", groupID: nil, assignee: .init(kind: .unit, id: "kunyu-police", name: "师市公安局"),
+                                                  dueAt: Fixture.at(60), acknowledgeWithinMinutes: 30), actor: "总指挥", now: Fixture.at(10), ids: ids)
+        _ = try incident.applyCommand(.createTask(title: "清点人数", groupID: nil, assignee: .init(kind: .person, id: "王五", name: "王五"),
+                                                  dueAt: Fixture.at(50), acknowledgeWithinMinutes: 30), actor: "总指挥", now: Fixture.at(10), ids: ids)
+        _ = try incident.applyCommand(.createTask(title: "无时限的任务", groupID: nil, assignee: .init(kind: .person, id: "赵六", name: "赵六"),
+                                                  dueAt: nil, acknowledgeWithinMinutes: 30), actor: "总指挥", now: Fixture.at(10), ids: ids)
+        let tasks = try #require(incident.commandPost?.tasks)
+        for task in tasks { _ = try incident.applyCommand(.moveTask(id: task.id, .acknowledge), actor: "受领人", now: Fixture.at(11), ids: ids) }
+        // The second is done in time and never turns overdue; the sweep watches the first's due time.
+        let done = try incident.applyCommand(.moveTask(id: tasks[1].id, .complete(note: nil)), actor: "王五", now: Fixture.at(49), ids: ids)
+        #expect(done.first?.payload["late"] == false)
+        _ = incident.markOverdue(now: Fixture.at(59))
+        #expect(incident.commandPost?.nextEscalation == Fixture.at(60))
+        #expect(incident.earliestPendingDue == Fixture.at(60))
+        #expect(incident.escalateTasks(now: Fixture.at(59)).isEmpty)
+        let overdue = incident.escalateTasks(now: Fixture.at(60))
+        #expect(overdue.map(\.kind) == ["task.overdue"])
+        #expect(overdue.first?.payload == ["taskID": .string(tasks[0].id), "title": "封控周边道路", "dueAt": .time(Fixture.at(60)),
+                                           "assignee": "师市公安局", "status": "acknowledged", "to": .string(incident.commandPost?.commander ?? "")])
+        var first = try #require(incident.commandPost?.tasks.first)
+        #expect(first.overdueAt == Fixture.at(60) && first.isOverdue)
+        #expect(incident.commandPost?.tasks.filter(\.isOverdue).map(\.id) == [tasks[0].id])
+        // Once: nothing more to watch, and a later sweep adds nothing.
         #expect(incident.commandPost?.nextEscalation == nil)
+        #expect(incident.escalateTasks(now: Fixture.at(120)).isEmpty)
+        // Done late: recorded as late, no longer overdue, and when it fell due stays on the task.
+        let late = try incident.applyCommand(.moveTask(id: tasks[0].id, .complete(note: "已封控")), actor: "师市公安局", now: Fixture.at(70), ids: ids)
+        #expect(late.first?.payload["late"] == true)
+        first = try #require(incident.commandPost?.tasks.first)
+        #expect(!first.isOverdue && first.overdueAt == Fixture.at(60))
     }
 
     @Test func theTaskStateMachineAllowsOnlyItsMoves() throws {

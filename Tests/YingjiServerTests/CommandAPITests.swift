@@ -134,6 +134,52 @@ import YingjiServer
         }
     }
 
+    @Test func aTaskPastItsDueTimeIsMarkedOverdueByTheSweepWithAnEventAndShownOnItsPage() async throws {
+        let clock = TestClock(t0)
+        let running = try await TestServer.start(.sqlite, clock: clock, accounts: Demo.accounts)
+        try await running.test { client in
+            let id = try await responding(client)
+            var response = try await command(client, id, ["op": "createTask", "title": "封控 3 号罐区周边道路", "version": 3, "dueAt": Timestamp.format(at(30)),
+                                                          "assignee": ["kind": "unit", "id": "kunyu-police"], "acknowledgeWithinMinutes": 60])
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let (_, _, stream) = await running.server.events.subscribe(lastEventID: nil)
+            func task() async throws -> [String: Any] {
+                let view = try object(try await get(client, "/api/v1/incidents/\(id)/command"))
+                return try #require(((view["commandPost"] as? [String: Any])?["tasks"] as? [[String: Any]])?.first)
+            }
+            clock.set(at(29).addingTimeInterval(59))
+            try await running.server.sweep()
+            #expect(try await task()["overdue"] as? Bool == false)
+            clock.set(at(30))
+            let swept = try await running.server.sweep()
+            #expect(swept.flatMap(\.newlyOverdueTasks).map(\.title) == ["封控 3 号罐区周边道路"])
+            let marked = try await task()
+            #expect(marked["overdue"] as? Bool == true)
+            #expect(marked["overdueAt"] as? String == Timestamp.format(at(30)))
+            let event = try await Self.first("task.overdue", in: stream, within: .seconds(5))
+            #expect(event?.data["taskID"] == .string(marked["id"] as? String ?? ""))
+            #expect(event?.data["dueAt"] == .time(at(30)))
+            #expect(try await running.server.sweep().isEmpty)
+            let entries = try #require((try object(try await get(client, "/api/v1/incidents/\(id)/timeline"))["items"] as? [[String: Any]]))
+            #expect(entries.filter { $0["kind"] as? String == "task.overdue" }.count == 1)
+            #expect(try await running.server.store.verifyTimelines(incidentID: id).isEmpty)
+            let page = String(buffer: try await client.execute(uri: "/incidents/\(id)/command", method: .get, headers: headers(as: "kunyu-commander")).body)
+            #expect(page.contains("已逾期未完成（时限 "))
+            // Acknowledged and done late: the task is no longer shown overdue, and its lateness is on the record.
+            clock.set(at(35))
+            var version = try #require(try object(try await get(client, "/api/v1/incidents/\(id)/command"))["version"] as? Int)
+            for op in ["acknowledgeTask", "completeTask"] {
+                response = try await command(client, id, ["op": op, "taskID": marked["id"] as? String ?? "", "version": version])
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                version += 1
+            }
+            #expect(try await task()["overdue"] as? Bool == false)
+            let completed = try #require((try object(try await get(client, "/api/v1/incidents/\(id)/timeline"))["items"] as? [[String: Any]])?.last)
+            #expect(completed["kind"] as? String == "task.complete")
+            #expect((completed["payload"] as? [String: Any])?["late"] as? Bool == true)
+        }
+    }
+
     /// The first event of that name on the stream, or nil if none comes in time.
     static func first(_ name: String, in stream: AsyncStream<ServerEvent>, within limit: Duration) async throws -> ServerEvent? {
         try await withThrowingTaskGroup(of: ServerEvent?.self) { group in

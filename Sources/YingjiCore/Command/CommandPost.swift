@@ -135,8 +135,9 @@ extension CommandPost {
     public func group(_ id: String) -> GroupInstance? { groups.first { $0.id == id } }
     public func task(_ id: String) -> CommandTask? { tasks.first { $0.id == id } }
 
-    /// When the next task acknowledgement falls due or escalates further.
-    public var nextEscalation: Date? { tasks.compactMap(\.nextEscalationAt).min() }
+    /// When the sweep must next look at the tasks: an acknowledgement falls due or escalates
+    /// further, or a task reaches its due time unfinished.
+    public var nextEscalation: Date? { tasks.flatMap { [$0.nextEscalationAt, $0.nextOverdueAt].compactMap { $0 } }.min() }
 }
 
 

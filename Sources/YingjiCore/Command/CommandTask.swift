@@ -62,6 +62,10 @@ public struct CommandTask: Sendable, Codable, Equatable {
     public var blockedReason: String?
     public var escalations: [Escalation]
     public var notes: [Note]
+    /// Overdue since (its due time), set by the sweep once that time has passed with the task
+    /// unfinished; nil until then and for a task without a due time. Kept once set: the record
+    /// shows it was late even after it is done.
+    public var overdueAt: Date?
 
     /// When it must be acknowledged by.
     public var acknowledgeBy: Date { createdAt.addingTimeInterval(TimeInterval(acknowledgeWithinMinutes * 60)) }
@@ -73,6 +77,15 @@ public struct CommandTask: Sendable, Codable, Equatable {
         guard status == .assigned, (escalations.last?.level ?? 0) < 2 else { return nil }
         return acknowledgeBy.addingTimeInterval(TimeInterval(escalations.count * acknowledgeWithinMinutes * 60))
     }
+
+    /// When it falls overdue if it is not done by then: its due time, until the sweep has marked it.
+    public var nextOverdueAt: Date? {
+        guard let dueAt, status != .done, overdueAt == nil else { return nil }
+        return dueAt
+    }
+
+    /// Past its due time and not done.
+    public var isOverdue: Bool { overdueAt != nil && status != .done }
 
     /// The moves the task's state allows, by name.
     public static let allowedFrom: [String: Set<Status>] = [

@@ -54,7 +54,8 @@ extension Incident {
     public var commandPostIsWorking: Bool { commandPost != nil && (status == .responding || status == .suspended) }
 
     /// Escalates every task not acknowledged in time, one step at a time (group lead, then
-    /// commander); returns what to put on the timeline.
+    /// commander), and marks overdue every task not done by its due time; returns what to put on
+    /// the timeline.
     public mutating func escalateTasks(now: Date) -> [TimelineEvent] {
         guard commandPostIsWorking, var post = commandPost else { return [] }
         let events = post.escalate(now: now)
@@ -205,6 +206,7 @@ extension CommandPost {
             tasks[index].blockedReason = nil
         case .complete(let note):
             tasks[index].status = .done
+            if let due = tasks[index].dueAt { payload["late"] = .bool(now > due) }
             if let note, !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 tasks[index].notes.append(CommandTask.Note(at: now, by: actor, text: note))
                 payload["note"] = .string(note)
@@ -220,7 +222,8 @@ extension CommandPost {
     }
 
     /// Moves every overdue acknowledgement one step up: to the group's lead unit, then to the
-    /// commander. A task with no group lead goes straight to the commander.
+    /// commander. A task with no group lead goes straight to the commander. A task still not
+    /// done at its due time is marked overdue, once, with the commander told.
     mutating func escalate(now: Date) -> [TimelineEvent] {
         var events: [TimelineEvent] = []
         for index in tasks.indices {
@@ -232,6 +235,13 @@ extension CommandPost {
                 events.append(TimelineEvent("task.escalated", [
                     "taskID": .string(tasks[index].id), "title": .string(tasks[index].title), "level": .int(Int64(level)),
                     "to": .string(to), "dueAt": .time(due),
+                ]))
+            }
+            if let due = tasks[index].nextOverdueAt, due <= now {
+                tasks[index].overdueAt = due
+                events.append(TimelineEvent("task.overdue", [
+                    "taskID": .string(tasks[index].id), "title": .string(tasks[index].title), "dueAt": .time(due),
+                    "assignee": .string(tasks[index].assignee.name), "status": .string(tasks[index].status.rawValue), "to": .string(commander),
                 ]))
             }
         }

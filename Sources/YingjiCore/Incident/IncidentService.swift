@@ -108,15 +108,18 @@ public struct IncidentService: Sendable {
             do {
                 var wasOverdue: Set<String> = []
                 var escalationsBefore: [String: Int] = [:]
+                var tasksOverdue: Set<String> = []
                 let incident = try await change(candidate.id, expectedVersion: candidate.version, actor: actor, answer: nil, bySweep: true) { incident, _, now in
                     wasOverdue = Set(incident.obligations.filter { $0.status == .overdue }.map(\.id))
                     escalationsBefore = Dictionary(uniqueKeysWithValues: (incident.commandPost?.tasks ?? []).map { ($0.id, $0.escalations.count) })
+                    tasksOverdue = Set((incident.commandPost?.tasks ?? []).filter { $0.overdueAt != nil }.map(\.id))
                     return incident.markOverdue(now: now) + incident.escalateTasks(now: now)
                 }
                 changed.append(SweptIncident(
                     incident: incident,
                     newlyOverdue: incident.obligations.filter { $0.status == .overdue && !wasOverdue.contains($0.id) },
-                    newlyEscalated: (incident.commandPost?.tasks ?? []).filter { $0.escalations.count > (escalationsBefore[$0.id] ?? 0) }
+                    newlyEscalated: (incident.commandPost?.tasks ?? []).filter { $0.escalations.count > (escalationsBefore[$0.id] ?? 0) },
+                    newlyOverdueTasks: (incident.commandPost?.tasks ?? []).filter { $0.overdueAt != nil && !tasksOverdue.contains($0.id) }
                 ))
             } catch let error as IncidentError where error.code == "incident.version_conflict" {
                 continue
@@ -170,5 +173,7 @@ public struct SweptIncident: Sendable {
     public let newlyOverdue: [Obligation]
     /// Tasks whose acknowledgement this sweep escalated (each with its new escalation last).
     public var newlyEscalated: [CommandTask] = []
+    /// Tasks this sweep found unfinished past their due time.
+    public var newlyOverdueTasks: [CommandTask] = []
     public var id: String { incident.id }
 }

@@ -114,7 +114,8 @@ extension WebRoutes {
             row["acknowledgeISO"] = Timestamp.format(task.acknowledgeBy)
             row["isBlocked"] = task.blockedReason != nil
             row["blocked"] = task.blockedReason ?? "-"
-            row["hasDue"] = task.dueAt != nil && task.status != .done
+            row["hasDue"] = task.dueAt != nil && task.status != .done && !task.isOverdue
+            row["isOverdue"] = task.isOverdue
             row["due"] = task.dueAt.map(Self.display) ?? "-"
             row["dueISO"] = task.dueAt.map(Timestamp.format) ?? "-"
             row["hasSource"] = task.source != nil

@@ -110,7 +110,7 @@
     }
     // Warning pages follow the warnings; the incident pages and the board follow incidents.
     (warnings ? ["warning.changed", "warning.reported"]
-      : ["incident.created", "incident.changed", "obligation.overdue", "obligation.due_soon", "task.escalated"]).forEach(function (name) {
+      : ["incident.created", "incident.changed", "obligation.overdue", "obligation.due_soon", "task.escalated", "task.overdue"]).forEach(function (name) {
       source.addEventListener(name, function (event) { if (concerns(event)) { refresh(); } });
     });
     source.addEventListener("reset", refresh);
