@@ -188,14 +188,14 @@ private struct SQLiteColumnKey: CodingKey {
 /// on the thread that owns the connection costs one hop in and one out per group instead.
 final class DirectSQLiteRunner: TransactionRunner, @unchecked Sendable {
     private let connection: DirectSQLiteConnection
-    private let thread: DedicatedThreadExecutor
+    private let thread: ThreadPoolExecutor
 
     var executor: (any TaskExecutor)? { thread }
 
     init(path: String, settings: [String], dialect: any SQLDatabase) throws {
         connection = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                                 settings: settings, dialect: dialect)
-        thread = DedicatedThreadExecutor(name: "yingji-sqlite-writer")
+        thread = ThreadPoolExecutor(name: "yingji-sqlite-writer")
     }
 
     func run(_ batch: [[WriteStep]]) async throws -> [Result<Void, Error>] {
@@ -302,18 +302,33 @@ struct DirectSQLiteError: Error, CustomStringConvertible {
     var description: String { "SQLite error \(code): \(message)" }
 }
 
-/// A thread of its own that runs the tasks which prefer it, one job at a time.
-final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
+/// Threads of their own that run the tasks which prefer them: with one thread, one job at a
+/// time in the order they came (the SQLite writer); with several, each takes the next job.
+final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var stopped = false
+    private let threads: Int
+    private var jobsStarted = 0
 
-    init(name: String) {
-        // The thread holds the executor until stop(): a job may still be queued when the last
+    /// Jobs run so far, for tests that check where work ran.
+    var jobsRun: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return jobsStarted
+    }
+
+    init(name: String, threads: Int = 1) {
+        precondition(threads >= 1)
+        self.threads = threads
+        // Each thread holds the executor until stop(): a job may still be queued when the last
         // reference elsewhere goes.
-        let thread = Thread { self.loop() }
-        thread.name = name
-        thread.start()
+        for index in 0..<threads {
+            let threadName = threads == 1 ? name : "\(name)-\(index + 1)"
+            let thread = Thread { self.loop() }
+            thread.name = threadName
+            thread.start()
+        }
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
@@ -327,7 +342,7 @@ final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
     func stop() {
         condition.lock()
         stopped = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -339,8 +354,14 @@ final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let ready = jobs
-            jobs = []
+            let ready: [UnownedJob]
+            if threads == 1 {
+                ready = jobs
+                jobs = []
+            } else {
+                ready = [jobs.removeFirst()]
+            }
+            jobsStarted += ready.count
             condition.unlock()
             for job in ready { job.runSynchronously(on: asUnownedTaskExecutor()) }
         }

@@ -62,15 +62,30 @@ final class GroupCommitWriter: @unchecked Sendable {
 
 /// Read connections, used in turn. With SQLite in WAL mode they read the last committed state
 /// while the writer works; they never see a group that has not committed.
+///
+/// A read of one row runs where it is asked for (an indexed lookup takes microseconds). A list,
+/// whose length the data decides (every open incident, every overdue obligation, a whole
+/// timeline), runs on threads of its own (`list`): once `serve` has started, Swift's jobs run on
+/// the event loops that also serve the sockets, and a long read there would hold up every
+/// connection on that loop, event streams included, until it is done.
 final class ReadConnections: @unchecked Sendable {
     private let databases: [any SQLDatabase]
     private let lock = NSLock()
     private var next = 0
+    let listThreads: ThreadPoolExecutor
 
-    init(_ databases: [any SQLDatabase]) {
+    init(_ databases: [any SQLDatabase], listThreads: Int = 2) {
         precondition(!databases.isEmpty)
         self.databases = databases
+        self.listThreads = ThreadPoolExecutor(name: "yingji-lists", threads: listThreads)
     }
+
+    /// Runs a read of unbounded size (and the decoding of its rows) on the list threads.
+    func list<T: Sendable>(_ read: @Sendable () async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(listThreads) { try await read() }
+    }
+
+    func close() { listThreads.stop() }
 
     var database: any SQLDatabase {
         lock.withLock {

@@ -118,11 +118,12 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             Self.appendIn("jurisdiction", jurisdictions, to: &sql)
         }
         sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 1_000_000))) OFFSET \(max(0, query.offset))")
-        return try await reads.database.raw(sql).all().map(Self.decodeIncident)
+        let listed = sql
+        return try await reads.list { try await self.reads.database.raw(listed).all().map(Self.decodeIncident) }
     }
 
     public func timeline(incidentID: String) async throws -> [TimelineEntry] {
-        try await Self.timeline(incidentID, on: reads.database)
+        try await reads.list { try await Self.timeline(incidentID, on: self.reads.database) }
     }
 
     public func lastTimelineEntry(incidentID: String) async throws -> TimelineEntry? {

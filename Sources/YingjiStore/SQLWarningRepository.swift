@@ -63,11 +63,12 @@ public final class SQLWarningRepository: WarningRepository, Sendable {
             sql.appendInterpolation(unsafeRaw: ")")
         }
         sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 10_000)))")
-        return try await reads.database.raw(sql).all().map(Self.decode)
+        let listed = sql
+        return try await reads.list { try await self.reads.database.raw(listed).all().map(Self.decode) }
     }
 
     public func timeline(warningID: String) async throws -> [TimelineEntry] {
-        try await SQLIncidentRepository.timeline(warningID, on: reads.database)
+        try await reads.list { try await SQLIncidentRepository.timeline(warningID, on: self.reads.database) }
     }
 
     public func lastTimelineEntry(warningID: String) async throws -> TimelineEntry? {

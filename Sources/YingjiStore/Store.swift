@@ -109,8 +109,10 @@ public final class Store: Sendable {
                 closers.append(close)
                 readDatabases.append(database)
             }
+            let reads = ReadConnections(readDatabases)
+            closers.append({ reads.close() })
             let opened = closers
-            return Store(writer: GroupCommitWriter(database: writeDatabase, runner: runner), reads: ReadConnections(readDatabases),
+            return Store(writer: GroupCommitWriter(database: writeDatabase, runner: runner), reads: reads,
                          engine: engine, closer: { await closeAll(opened) })
         } catch {
             await closeAll(closers)
