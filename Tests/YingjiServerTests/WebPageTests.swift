@@ -86,9 +86,29 @@ import YingjiServer
             let csrf = try #require(page.range(of: #"name="_csrf" value="([0-9a-f]{64})""#, options: .regularExpression).map { String(page[$0].dropFirst(20).dropLast()) })
             var headers = Self.form
             headers[.cookie] = cookie
+            headers[.referer] = "http://localhost/incidents?status=reported"
             var response = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.formBody([("_csrf", tampered(csrf))]))
             #expect(response.status == .forbidden)
+            // A page form answers a page, in Chinese, with the way back to where the form was.
+            #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+            let refused = String(buffer: response.body)
+            #expect(Self.htmlProblems(refused) == [])
+            #expect(refused.contains(#"<p id="error-message" class="escalated">页面已过期（可能已重新登录或在别处退出），本次提交没有保存。"#))
+            #expect(refused.contains(#"<a id="error-back" href="/incidents?status=reported">"#))
+            #expect(refused.contains("auth.csrf"))
             #expect(try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).status == .ok)
+            // A referer on another site gives no way back there.
+            headers[.referer] = "https://evil.example/incidents"
+            response = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.formBody([("_csrf", "")]))
+            #expect(response.status == .forbidden)
+            #expect(!String(buffer: response.body).contains("error-back"))
+            headers[.referer] = nil
+            // The API keeps its JSON errors.
+            var api = headers
+            api[.contentType] = "application/json"
+            response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: api, body: json(kunyuReport()))
+            #expect(response.status == .forbidden)
+            #expect(try errorField(response).code == "auth.csrf")
             response = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.formBody([("_csrf", csrf)]))
             #expect(response.status == .seeOther)
             #expect(response.headers[.location] == "/login")

@@ -141,3 +141,44 @@ struct FormBody {
 
     func all(_ key: String) -> [String] { lists[key] ?? [] }
 }
+
+/// Pages answer their failures as pages: a form posted with a stale CSRF token, a body too
+/// large, a move the server refused or an internal error shows the message in Chinese with a way
+/// back, not the API's JSON. Under `/api/` errors stay JSON (ErrorMiddleware).
+struct PageErrorMiddleware: RouterMiddleware {
+    typealias Context = YingjiRequestContext
+    let pages: WebPages
+    let catalog: JurisdictionCatalog
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError where Self.isPage(request.uri.path) {
+            var values: [String: Any] = [
+                "message": error.code == "auth.csrf" ? pages.text("csrfExpired") : error.message,
+                "status": error.status.code, "code": error.code,
+            ]
+            if let back = Self.back(request) { values["back"] = back }
+            var response = pages.page("error", title: pages.text("errorTitle"), identity: context.identity, catalog: catalog, status: error.status, values: values)
+            for field in error.headers where field.name != .contentType { response.headers.append(field) }
+            return response
+        }
+    }
+
+    /// Everything the browser opens as a page: not the API, not health or metrics.
+    static func isPage(_ path: String) -> Bool {
+        let first = path.split(separator: "/").first
+        return first != "api" && first != "health" && first != "metrics"
+    }
+
+    /// The page the form was on, when the browser says and it is a path on this site.
+    static func back(_ request: Request) -> String? {
+        guard let referer = request.headers[.referer], let url = URL(string: referer), !url.path.isEmpty else { return nil }
+        let origin = url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }
+        guard origin == nil || origin == request.head.authority else { return nil }
+        var path = url.path
+        if let query = url.query { path += "?" + query }
+        let safe = WebRoutes.safeNext(path)
+        return safe == "/" && path != "/" ? nil : safe
+    }
+}
