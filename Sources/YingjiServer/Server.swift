@@ -26,6 +26,9 @@ public final class Server: Sendable {
     public let warnings: WarningService
     /// Session cookies carry `Secure` (set when the server sits behind TLS).
     public let secureCookies: Bool
+    /// `https://host[:port]` the public reaches the server at, for the links in the warning feed
+    /// and CAP messages; nil: taken from each request's Host header.
+    public let publicURL: String?
     let pages: WebPages
     /// Set only by `serve --demo --test-clock`: the clock tests may move forward.
     let testClock: AdjustableClock?
@@ -34,12 +37,13 @@ public final class Server: Sendable {
 
     public init(store: Store, library: PlanLibrary, clock: WallClock = SystemClock(), testClock: AdjustableClock? = nil, ids: IDGenerator = RandomIDGenerator(),
                 hasher: PasswordHasher = PasswordHasher(), authSettings: AuthSettings = AuthSettings(), secureCookies: Bool = false,
-                pages loadedPages: WebPages? = nil, logger: Logger = Logger(label: "yingji")) async throws {
+                publicURL: String? = nil, pages loadedPages: WebPages? = nil, logger: Logger = Logger(label: "yingji")) async throws {
         self.store = store
         self.clock = testClock ?? clock
         self.testClock = testClock
         self.logger = logger
         self.secureCookies = secureCookies
+        self.publicURL = try publicURL.map(Self.publicURL)
         if let loadedPages { pages = loadedPages } else { pages = try await WebPages.load(clock: self.clock) }
         let catalog = JurisdictionCatalog(library: library, repository: store.jurisdictions)
         self.catalog = catalog
@@ -49,6 +53,20 @@ public final class Server: Sendable {
         warnings = WarningService(repository: store.warnings, plans: catalog, clock: self.clock, ids: ids, hasher: SHA256ChainHasher())
         events = EventBus()
         metrics = ServerMetrics()
+    }
+
+    /// A public address as given to `--public-url`, without a trailing `/`; refused, naming the
+    /// option, unless it is `http(s)://host[:port]` with no path, query or fragment.
+    public static func publicURL(_ text: String) throws -> String {
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = components.host, !host.isEmpty, components.path.isEmpty, components.query == nil, components.fragment == nil,
+              components.user == nil, components.password == nil,
+              !trimmed.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\"" || $0 == "&" }) else {
+            throw APIError(.badRequest, "config.public_url", "--public-url：须为 http:// 或 https:// 开头、只含主机名（和端口）的地址，例如 https://yingji.example.gov.cn；收到「\(text)」",
+                           field: "--public-url")
+        }
+        return trimmed
     }
 
     /// The router with every route and middleware; used by `application` and by the tests.

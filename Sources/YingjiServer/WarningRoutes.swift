@@ -83,7 +83,7 @@ struct WarningRoutes {
         }
         let reason = try await liftReason(warning)
         guard let xml = warning.cap(number: number, plan: plan, jurisdictionName: jurisdictionName(warning.jurisdiction), liftReason: reason,
-                                    web: "\(Self.base(request))/public/warnings#\(warning.id)") else {
+                                    web: "\(base(request))/public/warnings#\(warning.id)") else {
             throw APIError(.notFound, "warning.no_message", "预警 \(id) 没有第 \(number ?? 0) 条 CAP 消息（共 \(warning.capMessages.count) 条）", field: "message")
         }
         var headers = HTTPFields()
@@ -101,8 +101,10 @@ struct WarningRoutes {
         return reason
     }
 
-    /// `http://host:port` as the request reached us, for links other systems follow; empty without a Host.
-    static func base(_ request: Request) -> String {
+    /// The public address (`--public-url`), or `http://host:port` as the request reached us, for
+    /// links other systems follow; empty without either.
+    func base(_ request: Request) -> String {
+        if let url = server.publicURL { return url }
         guard let authority = request.head.authority, !authority.isEmpty, !authority.contains(where: { $0 == "/" || $0 == " " || $0 == "<" || $0 == "&" }) else { return "" }
         let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "https" : "http"
         return "\(scheme)://\(authority)"
@@ -117,7 +119,7 @@ struct WarningRoutes {
     /// JSON Feed 1.1 of the warnings in force now, for other systems; public.
     @Sendable func feed(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         let current = try await publicWarnings()
-        let base = Self.base(request)
+        let base = base(request)
         let items: [JSONValue] = current.compactMap { warning in
             guard let version = warning.inForce, let plan = server.catalog.plan(forJurisdiction: warning.jurisdiction) else { return nil }
             let content = version.content

@@ -21,11 +21,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "SQLite 数据库文件。") var db = "yingji.sqlite"
     @Flag(name: .long, help: "空数据库时创建示例辖区（昆玉、巴楚、拉萨及其下级）、单位、各角色的演示账号和一起示例事故。") var demo = false
     @Flag(name: .long, help: "会话 Cookie 加 Secure 属性（经 HTTPS 反向代理对外提供服务时打开）。") var secureCookies = false
+    @Option(name: .long, help: "对外地址，如 https://yingji.example.gov.cn：预警订阅源和 CAP 消息里的链接用它（不设时取每个请求的 Host，经反向代理对外时应设置）。")
+    var publicURL: String?
     @Flag(name: .long, help: ArgumentHelp("测试用：允许 POST /api/v1/test/clock 把服务器时钟拨快（只能与 --demo 一起、只在 127.0.0.1 上、只用于本次新建的演示数据库）。", visibility: .hidden))
     var testClock = false
 
     func run() async throws {
         guard (0...65535).contains(port) else { throw CLIError("--port：端口须在 0–65535 之间") }
+        if let publicURL {
+            do { _ = try Server.publicURL(publicURL) } catch let error as APIError { throw CLIError(error.message) }
+        }
         if testClock && (!demo || host != "127.0.0.1") {
             throw CLIError("--test-clock：测试时钟只能与 --demo 一起、在 --host 127.0.0.1 上使用")
         }
@@ -46,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         do {
             let server = try await Server(store: store, library: library, testClock: adjustable, secureCookies: secureCookies,
-                                          pages: try await pages.value, logger: logger)
+                                          publicURL: publicURL, pages: try await pages.value, logger: logger)
             if demo {
                 let seeded = try await Demo.seed(server)
                 // The test clock writes future times into the record: only ever on a demo database this run made.
@@ -72,8 +77,8 @@ struct ServeCommand: AsyncParsableCommand {
             // (reads answer about 1.4 times as many requests). Installed once start-up is done: on
             // NIO's loops the many small steps of opening and seeding the database were slower.
             // Password hashing runs on NIO's thread pool and SQLite's writes on the writer's own
-            // thread; SQLite's reads run in place, on the loop: an indexed read takes microseconds,
-            // but a long list holds up that loop's other sockets (event streams too) while it runs.
+            // thread; a read of one row runs in place, on the loop (it takes microseconds), and a
+            // list on the store's list threads, so a long one does not hold up the loop's sockets.
             if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
                 logger.notice("Swift 并发任务仍在其默认线程池上运行（此平台不支持改用 NIO 事件循环）")
             }

@@ -4,6 +4,15 @@ import Testing
 /// `yingji serve` as a process: prints its URL, serves the demo, stops cleanly on SIGTERM while a
 /// board holds an event stream open, and keeps what it stored.
 @Suite struct ServeCommandTests {
+    /// A public address that is not `http(s)://host[:port]` stops `serve` before it opens anything.
+    @Test func aBadPublicURLIsRefusedNamingTheOptionAndNothingIsCreated() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-serve-\(UUID().uuidString).sqlite").path
+        let result = try CLI.run(["serve", "--db", db, "--port", "0", "--public-url", "yingji.example.gov.cn/board"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("错误：--public-url：须为 http:// 或 https:// 开头"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: db))
+    }
+
     @Test func demoServerPrintsItsURLAndStopsGracefullyOnSIGTERM() throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-serve-\(UUID().uuidString).sqlite").path
         let process = Process()

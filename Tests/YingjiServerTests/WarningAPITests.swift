@@ -355,6 +355,30 @@ import YingjiServer
         }
     }
 
+    /// With `--public-url`, the feed's and the CAP message's links name it whatever Host the
+    /// request carried (a forged one too); without it, they follow the Host.
+    @Test func linksOtherSystemsFollowUseThePublicAddressNotTheRequestsHost() async throws {
+        let running = try await TestServer.start(.sqlite, accounts: Demo.accounts, publicURL: "https://yingji.example.gov.cn/")
+        try await running.test { client in
+            let id = try await drafted(client, "kunyu", level: 3, as: "kunyu-duty-officer")
+            _ = try await steps(client, id, from: 1, [(["move": "submit"], "kunyu-duty-officer"), (["move": "approve"], "kunyu-principal"),
+                                                      (["move": "publish"], "kunyu-principal")])
+            // The test client's requests carry the authority `localhost`.
+            let feed = try object(try await client.execute(uri: "/api/v1/feeds/warnings.json", method: .get))
+            let item = try #require((feed["items"] as? [[String: Any]])?.first)
+            #expect(item["url"] as? String == "https://yingji.example.gov.cn/public/warnings#\(id)")
+            #expect(item["external_url"] as? String == "https://yingji.example.gov.cn/api/v1/warnings/\(id).cap.xml")
+            let cap = String(buffer: try await client.execute(uri: "/api/v1/warnings/\(id).cap.xml", method: .get).body)
+            #expect(cap.contains("<web>https://yingji.example.gov.cn/public/warnings#\(id)</web>"))
+            #expect(!cap.contains("localhost"))
+        }
+        #expect(try Server.publicURL("http://10.0.0.5:8080") == "http://10.0.0.5:8080")
+        for bad in ["yingji.example.gov.cn", "ftp://yingji.example.gov.cn", "https://", "https://yingji.example.gov.cn/yingji",
+                    "https://yingji.example.gov.cn?a=1", "https://yingji.example.gov.cn#x", "https://user@yingji.example.gov.cn", "https://a b.cn"] {
+            #expect(throws: APIError.self, "\(bad)") { try Server.publicURL(bad) }
+        }
+    }
+
     @Test(arguments: Engine.all) func theApproverSendsADraftBackAndAWarningPastItsEndLeavesThePublicList(_ engine: Engine) async throws {
         let running = try await TestServer.start(engine, accounts: Demo.accounts)
         try await running.test { client in
