@@ -212,6 +212,14 @@ enum Migrations {
                 "CREATE INDEX warnings_incident ON warnings (incident_id)",
             ]
         },
+        Migration(version: 7, name: "Migration007SweepDueOnlyWhileOpen") { _ in
+            [
+                // The sweep looks only at open incidents: a closed one with an obligation left
+                // pending (a 补报 window still running when it was archived) kept its time here and
+                // was read again by every sweep, once a second, for good.
+                "UPDATE incidents SET pending_due = NULL WHERE status IN ('archived', 'evaluated')",
+            ]
+        },
     ]
 
     /// Applies the migrations not yet recorded, all in one transaction. Safe when several

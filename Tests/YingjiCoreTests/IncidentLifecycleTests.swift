@@ -127,8 +127,13 @@ import Testing
         var (incident, _, plan) = try Fixture.openKunyu([.deaths: 1])
         _ = try move(&incident, .verify(note: nil), plan)
         _ = try move(&incident, .closeWithoutResponse(reason: "团场已处置完毕"), plan)
+        #expect(incident.earliestPendingDue != nil)
         _ = try move(&incident, .recordEvaluation(summary: "已总结"), plan)
+        // Closed with obligations still pending: nothing left for the sweep to look at.
+        #expect(incident.obligations.contains { $0.status == .pending })
+        #expect(incident.earliestPendingDue == nil)
         _ = try move(&incident, .archive, plan)
+        #expect(incident.earliestPendingDue == nil)
         let archived = incident
         let obligation = try #require(incident.obligations.first?.id)
         #expect(throws: IncidentError.archived) { _ = try move(&incident, .verify(note: nil), plan) }

@@ -173,7 +173,29 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let second = try await Store.open(path: path)
         #expect(try await second.incidents.incident(id: opened.id)?.id == opened.id)
         let versions = try await second.incidents.database.raw("SELECT version FROM yingji_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
-        #expect(versions == [1, 2, 3, 4, 5, 6])
+        #expect(versions == [1, 2, 3, 4, 5, 6, 7])
+        try await second.close()
+    }
+
+    /// Migration 7: a closed incident stored by an earlier version with a sweep time keeps none,
+    /// so the sweep, which reads by that time, no longer reads it; an open one keeps its time.
+    @Test func closedIncidentsLeaveTheSweepsIndexOnMigration() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-m7-\(UUID().uuidString).sqlite").path
+        let first = try await Store.open(path: path)
+        let closed = try await service(first).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        let open = try await service(first).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        // As a database from before the migration would have it.
+        try await first.incidents.database.raw("UPDATE incidents SET status = 'archived' WHERE id = \(bind: closed.id)").run()
+        try await first.incidents.database.raw("DELETE FROM yingji_migrations WHERE version = 7").run()
+        try await first.close()
+        let second = try await Store.open(path: path)
+        let due = try await second.incidents.database.raw("SELECT id, pending_due FROM incidents ORDER BY id").all().map {
+            (try $0.decode(column: "id", as: String.self), try $0.decode(column: "pending_due", as: Double?.self))
+        }
+        #expect(due.first { $0.0 == closed.id }?.1 == nil)
+        #expect(due.first { $0.0 == open.id }?.1 == open.earliestPendingDue?.timeIntervalSinceReferenceDate)
+        #expect(open.earliestPendingDue != nil)
+        #expect(try await second.incidents.incidents(IncidentQuery(pendingDueBy: t0.addingTimeInterval(86_400 * 365))).map(\.id) == [open.id])
         try await second.close()
     }
 

@@ -47,8 +47,11 @@ public struct Incident: Sendable, Codable, Equatable {
             .compactMap(\.dueAt).min()
     }
 
-    /// The earliest due time of a still-pending obligation or task escalation: when the sweep must look next.
+    /// The earliest due time of a still-pending obligation or task escalation: when the sweep must
+    /// look next. Nil once the incident is closed (evaluated or archived): the sweep looks only at
+    /// open incidents, so a 补报 window still running at archiving never brings it back.
     public var earliestPendingDue: Date? {
+        guard status.isOpen else { return nil }
         let escalation = commandPostIsWorking ? commandPost?.nextEscalation : nil
         return (obligations.filter { $0.status == .pending }.compactMap(\.dueAt) + [escalation].compactMap { $0 }).min()
     }
