@@ -89,4 +89,42 @@ import YingjiServer
             #expect(try await Page.page(client, location, cookie: commander).html.contains(#"id="move-lift""#))
         }
     }
+    /// A warning in force that turns into an accident: the desk opens from the warning with its
+    /// category and area filled in, and the report made is linked to the warning.
+    @Test func aReportStartedFromAWarningIsFilledFromItAndLinkedToIt() async throws {
+        try await TestServer.start(.sqlite, accounts: Demo.accounts).test { client in
+            let api = WarningAPITests()
+            let id = try await api.drafted(client, "kunyu", level: 3, as: "kunyu-duty-officer")
+            _ = try await api.steps(client, id, from: 1, [(["move": "submit"], "kunyu-duty-officer"), (["move": "approve"], "kunyu-principal"),
+                                                          (["move": "publish"], "kunyu-principal")])
+            let (officer, _) = try await Page.signIn(client, "kunyu-duty-officer")
+            var page = try await Page.page(client, "/warnings/\(id)", cookie: officer).html
+            #expect(page.contains(#"<a class="button" id="report-from-warning" href="/desk?jurisdiction=kunyu&amp;warning=\#(id)">据此上报事故（初报）</a>"#))
+            // A viewer may not report: no button.
+            let (viewer, _) = try await Page.signIn(client, "kunyu-viewer")
+            #expect(!(try await Page.page(client, "/warnings/\(id)", cookie: viewer).html).contains("report-from-warning"))
+            page = try await Page.page(client, "/desk?jurisdiction=kunyu&warning=\(id)", cookie: officer).html
+            #expect(Page.htmlProblems(page) == [])
+            #expect(page.contains(#"<input type="hidden" name="warning" value="\#(id)">"#))
+            #expect(page.contains(#"id="from-warning""#) && page.contains("第十四师昆玉市"))
+            #expect(page.contains(#"value="化工园区及周边 2 公里""#))
+            #expect(page.contains(#"<option value="hazardous-chemicals" selected"#))
+            #expect(!page.contains(#"id="desk-errors""#))
+            // Sent: the incident is made and the warning now points to it, on its chain.
+            let csrf = try Page.csrf(in: page)
+            let form = WebDeskTests.kunyuForm(csrf: csrf) + [("warning", id)]
+            let response = try await Page.post(client, "/desk", cookie: officer, form)
+            #expect(response.status == .seeOther)
+            let incident = String(try #require(response.headers[.location]).dropFirst("/incidents/".count))
+            let warning = try object(try await get(client, "/api/v1/warnings/\(id)", as: "kunyu-duty-officer"))
+            #expect(warning["incidentID"] as? String == incident)
+            let kinds = ((try object(try await get(client, "/api/v1/warnings/\(id)/timeline", as: "kunyu-duty-officer"))["items"] as? [[String: Any]]) ?? []).compactMap { $0["kind"] as? String }
+            #expect(kinds.last == "warning.linked")
+            // Linked, the warning offers no second report; an unknown warning leaves a blank desk with a notice.
+            #expect(!(try await Page.page(client, "/warnings/\(id)", cookie: officer).html).contains("report-from-warning"))
+            let unknown = try await Page.page(client, "/desk?warning=wrn_none", cookie: officer)
+            #expect(unknown.status == .notFound)
+            #expect(unknown.html.contains("没有这条预警，或您无权查看"))
+        }
+    }
 }

@@ -12,8 +12,23 @@ extension WebRoutes {
     @Sendable func desk(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let places = reportingJurisdictions(identity)
-        guard let place = Self.chosen(places, request.uri.queryParameters["jurisdiction"].map(String.init)) else { return deskDenied(identity) }
-        return try await deskPage(identity, places: places, place: place, form: nil)
+        let query = request.uri.queryParameters
+        guard var place = Self.chosen(places, query["jurisdiction"].map(String.init)) else { return deskDenied(identity) }
+        guard let warningID = query["warning"].map(String.init), !warningID.isEmpty else {
+            return try await deskPage(identity, places: places, place: place, form: nil)
+        }
+        // Reporting from a warning: its place and category start the form, and the report made is linked to it.
+        guard let warning = try? await warningRoutes.visibleWarning(warningID, identity: identity),
+              let home = places.first(where: { $0.id == warning.jurisdiction }), let plan = server.catalog.plan(forJurisdiction: home.id),
+              let content = warning.current?.content else {
+            return try await deskPage(identity, places: places, place: place, form: nil, status: .notFound, notice: pages.text("deskNoWarning"))
+        }
+        place = home
+        let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+        let body = FormBody("category=\(encode(plan.category(named: content.category)?.id ?? content.category))&place=\(encode(content.area.description))&warning=\(encode(warning.id))")
+        var report = ReportForm(body, kind: .initial, plan: plan, now: server.clock.now(), text: pages.text)
+        report.errors = [:]
+        return try await deskPage(identity, places: places, place: place, form: (body, report), fromWarning: warning)
     }
 
     /// The preview fragment for the live panel: figures and times from the query string.
@@ -36,8 +51,12 @@ extension WebRoutes {
               let plan = server.catalog.plan(forJurisdiction: place.id) else { return deskDenied(identity) }
         let now = server.clock.now()
         var report = ReportForm(form, kind: .initial, plan: plan, now: now, text: pages.text)
+        // The warning the report was started from, while the account may still see it.
+        var warning: Warning?
+        if let id = form["warning"], !id.isEmpty { warning = try? await warningRoutes.visibleWarning(id, identity: identity) }
         if form["intent"] == "preview" || !report.isValid {
-            return try await deskPage(identity, places: places, place: place, form: (form, report), status: report.isValid ? .ok : .unprocessableContent)
+            return try await deskPage(identity, places: places, place: place, form: (form, report), status: report.isValid ? .ok : .unprocessableContent,
+                                      fromWarning: warning)
         }
         let routes = IncidentRoutes(server: server)
         let write = IdempotentWrite(body: Data(buffer.readableBytesView), key: form["_key"].map { "desk:\($0)" }, identity: identity,
@@ -52,7 +71,9 @@ extension WebRoutes {
                 return incident
             }
             switch outcome {
-            case .done(let incident): return Self.redirect("/incidents/\(incident.id)")
+            case .done(let incident):
+                if let warning { await link(warning, to: incident.id, identity: identity) }
+                return Self.redirect("/incidents/\(incident.id)")
             case .replayed(let stored): return Self.redirect("/incidents/\(try Self.storedID(stored))")
             }
         } catch {
@@ -61,7 +82,33 @@ extension WebRoutes {
             // gets a key of its own once it has been checked.
             let resent = api.code == "idempotency.key_reused"
             report.errors[resent ? "form" : api.field ?? "form"] = resent ? pages.text("deskResent") : api.message
-            return try await deskPage(identity, places: places, place: place, form: (form, report), status: resent ? .conflict : api.status, freshKey: resent)
+            return try await deskPage(identity, places: places, place: place, form: (form, report), status: resent ? .conflict : api.status, freshKey: resent,
+                                      fromWarning: warning)
+        }
+    }
+
+    /// Links the warning to the incident just reported from it, as the warning's `linkIncident`
+    /// move (the same checks as on the warning page). The report stands whatever happens here; a
+    /// warning that moved meanwhile is read again once, and a link refused is logged, not hidden:
+    /// the incident page lists the warnings linked to it.
+    private func link(_ warning: Warning, to incidentID: String, identity: Identity) async {
+        let routes = warningRoutes
+        var current = warning
+        for attempt in 0..<2 {
+            do {
+                let body = try JSONBody(.object(["move": "linkIncident", "incidentID": .string(incidentID)]), allowed: WarningRoutes.moveFields, path: "")
+                let command = try await routes.prepareMove(body, warning: current, identity: identity)
+                let updated = try await server.warnings.apply(current.id, command, expectedVersion: current.version, actor: identity.actorName, answer: nil)
+                await routes.publishEvent("warning.changed", updated)
+                return
+            } catch let error as IncidentError where error.code == "incident.version_conflict" && attempt == 0 {
+                guard let fresh = try? await routes.visibleWarning(current.id, identity: identity) else { break }
+                current = fresh
+            } catch {
+                server.logger.warning("report from a warning not linked to it", metadata: [
+                    "warning": "\(warning.id)", "incident": "\(incidentID)", "error": "\(String(reflecting: error))"])
+                return
+            }
         }
     }
 
@@ -82,7 +129,8 @@ extension WebRoutes {
     }
 
     private func deskPage(_ identity: Identity, places: [RegisteredJurisdiction], place: RegisteredJurisdiction,
-                          form: (body: FormBody, report: ReportForm)?, status: HTTPResponse.Status = .ok, freshKey: Bool = false) async throws -> Response {
+                          form: (body: FormBody, report: ReportForm)?, status: HTTPResponse.Status = .ok, freshKey: Bool = false,
+                          fromWarning: Warning? = nil, notice: String? = nil) async throws -> Response {
         guard let plan = server.catalog.plan(forJurisdiction: place.id) else { return deskDenied(identity) }
         let report = form?.report
         let groups = FormLayout.groups(plan: plan, kind: .initial, report: report, pages: pages)
@@ -100,6 +148,13 @@ extension WebRoutes {
             "previewFields": (["jurisdiction", "category", "occurredAt", "knownAt"] + ReportForm.figureMetrics(plan).map(\.rawValue)).joined(separator: " "),
             "source": plan.reporting.initialReportSource?.clause ?? "",
         ]
+        if let warning = fromWarning, let content = warning.current?.content {
+            values["fromWarning"] = ["id": warning.id, "headline": plan.warningHeadline(content, jurisdictionName: place.name)]
+        }
+        if let notice {
+            values["errors"] = [["message": notice]]
+            values["hasErrors"] = true
+        }
         if let report {
             values["preview"] = preview(report, plan: plan)
             // Each message links to its field; one about the whole form (or a field not on it) stands alone.

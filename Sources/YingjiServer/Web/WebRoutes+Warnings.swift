@@ -228,6 +228,12 @@ extension WebRoutes {
             "levels": (plan?.warnings.levels ?? []).map { ["level": $0.level, "name": "\($0.colourName)（\($0.level)级）", "selected": $0.level == content?.level] as [String: Any] },
         ]
         if let formError { values["formError"] = formError }
+        // A warning in force that turns into an accident: the desk opens with what the warning
+        // already says, and the report, once made, is linked to the warning.
+        if warning.isCurrent, warning.incidentID == nil, identity.may(.draftWarning, on: access, tree: tree),
+           reportingJurisdictions(identity).contains(where: { $0.id == warning.jurisdiction }) {
+            values["reportFrom"] = "/desk?jurisdiction=\(warning.jurisdiction)&warning=\(warning.id)"
+        }
         if let plan, let level = content?.level, warning.unit == nil, let approval = plan.warnings.approval(for: level) {
             var rule = "\(plan.colourName(level))预警由\(approval.approvedBy.map(plan.roleName).joined(separator: "或"))审定（\(approval.source)）"
             if (warning.current?.number ?? 1) > 1, let adjustment = plan.warnings.adjustment, !adjustment.approvedBy.isEmpty {
