@@ -73,7 +73,7 @@ public final class Server: Sendable {
     public func router() -> Router<YingjiRequestContext> {
         let router = Router(context: YingjiRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
-        router.add(middleware: PageErrorMiddleware(pages: pages, catalog: catalog))
+        router.add(middleware: PageErrorMiddleware(pages: pages, catalog: catalog, accounts: accounts, publicURL: publicURL))
         router.add(middleware: ErrorMiddleware(routes: Self.routes))
         router.add(middleware: AuthMiddleware(accounts: accounts))
         SystemRoutes(server: self).add(to: router)

@@ -72,6 +72,7 @@ final class ReadConnections: @unchecked Sendable {
     private let databases: [any SQLDatabase]
     private let lock = NSLock()
     private var next = 0
+    private var closed = false
     let listThreads: ThreadPoolExecutor
 
     init(_ databases: [any SQLDatabase], listThreads: Int = 2) {
@@ -82,10 +83,14 @@ final class ReadConnections: @unchecked Sendable {
 
     /// Runs a read of unbounded size (and the decoding of its rows) on the list threads.
     func list<T: Sendable>(_ read: @Sendable () async throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(listThreads) { try await read() }
+        guard !lock.withLock({ closed }) else { throw StoreError.closed }
+        return try await withTaskExecutorPreference(listThreads) { try await read() }
     }
 
-    func close() { listThreads.stop() }
+    func close() {
+        lock.withLock { closed = true }
+        listThreads.stop()
+    }
 
     var database: any SQLDatabase {
         lock.withLock {

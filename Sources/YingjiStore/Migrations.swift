@@ -11,6 +11,8 @@ struct Migration: Sendable {
     let version: Int
     let name: String
     let statements: @Sendable (SQLEngine) -> [String]
+    /// Work on the data that SQL alone cannot do, run after the statements in the same transaction.
+    var then: (@Sendable (any SQLDatabase) async throws -> Void)? = nil
 }
 
 enum Migrations {
@@ -212,14 +214,23 @@ enum Migrations {
                 "CREATE INDEX warnings_incident ON warnings (incident_id)",
             ]
         },
-        Migration(version: 7, name: "Migration007SweepDueOnlyWhileOpen") { _ in
+        Migration(version: 7, name: "Migration007SweepDueOnlyWhileOpen", statements: { _ in
             [
                 // The sweep looks only at open incidents: a closed one with an obligation left
                 // pending (a 补报 window still running when it was archived) kept its time here and
                 // was read again by every sweep, once a second, for good.
                 "UPDATE incidents SET pending_due = NULL WHERE status IN ('archived', 'evaluated')",
             ]
-        },
+        }, then: { database in
+            // And an open one's time is computed again: on-site tasks' due times now count, and an
+            // incident stored before would otherwise not be swept for them until its next write.
+            for row in try await database.raw("SELECT data FROM incidents WHERE status NOT IN ('archived', 'evaluated')").all() {
+                let incident = try SQLIncidentRepository.decodeIncident(row)
+                try await database.raw("""
+                    UPDATE incidents SET pending_due = \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate) WHERE id = \(bind: incident.id)
+                    """).run()
+            }
+        }),
     ]
 
     /// Applies the migrations not yet recorded, all in one transaction. Safe when several
@@ -235,6 +246,7 @@ enum Migrations {
                 for statement in migration.statements(engine) {
                     try await database.raw(SQLQueryString(statement)).run()
                 }
+                try await migration.then?(database)
                 try await database.raw("INSERT INTO yingji_migrations (version, name) VALUES (\(bind: migration.version), \(bind: migration.name))").run()
             }
         }

@@ -237,7 +237,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         String(decoding: try IncidentRows.shared.row(for: incident).bytes, as: UTF8.self)
     }
 
-    private static func decodeIncident(_ row: any SQLRow) throws -> Incident {
+    static func decodeIncident(_ row: any SQLRow) throws -> Incident {
         try JSONDecoder().decode(Incident.self, from: Data(try row.decode(column: "data", as: String.self).utf8))
     }
 

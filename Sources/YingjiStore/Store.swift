@@ -142,10 +142,12 @@ public final class Store: Sendable {
 
 public enum StoreError: Error, CustomStringConvertible {
     case invalidSchema(String)
+    case closed
 
     public var description: String {
         switch self {
         case .invalidSchema(let name): return "PostgreSQL schema 名称无效：\(name)（须为小写字母、数字、下划线）"
+        case .closed: return "数据库已关闭"
         }
     }
 }

@@ -96,6 +96,12 @@ import YingjiServer
             #expect(refused.contains(#"<p id="error-message" class="escalated">页面已过期（可能已重新登录或在别处退出），本次提交没有保存。"#))
             #expect(refused.contains(#"<a id="error-back" href="/incidents?status=reported">"#))
             #expect(refused.contains("auth.csrf"))
+            // Still signed in, and shown so.
+            #expect(refused.contains(#"<span class="who-name" id="who-name">"#) && refused.contains("（kunyu-viewer）</span>"))
+            // The way back keeps the path as the browser sent it (an encoded `?` stays a character of the path).
+            headers[.referer] = "http://localhost/incidents/a%3Fb"
+            response = try await client.execute(uri: "/logout", method: .post, headers: headers, body: Self.formBody([("_csrf", "")]))
+            #expect(String(buffer: response.body).contains(#"href="/incidents/a%3Fb""#))
             #expect(try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]).status == .ok)
             // A referer on another site gives no way back there.
             headers[.referer] = "https://evil.example/incidents"

@@ -72,6 +72,23 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         #expect(try await store.incidents.incident(id: opened.id)?.id == opened.id)
         #expect(threads.jobsRun == before)
         try await store.close()
+        // Closed: a list is refused at once rather than left waiting for threads that have stopped.
+        await #expect(throws: StoreError.self) { _ = try await store.incidents.incidents(IncidentQuery()) }
+    }
+
+    /// Several list threads take jobs side by side; a job that arrives after stop still runs.
+    @Test func theThreadPoolRunsJobsSideBySideAndAfterStop() async throws {
+        let pool = ThreadPoolExecutor(name: "test-pool", threads: 2)
+        // Two jobs that each wait for the other: they finish only if both run at once.
+        let first = DispatchSemaphore(value: 0), second = DispatchSemaphore(value: 0)
+        let met = await withTaskGroup(of: Bool.self, returning: [Bool].self) { group in
+            group.addTask(executorPreference: pool) { first.signal(); return second.wait(timeout: .now() + 10) == .success }
+            group.addTask(executorPreference: pool) { second.signal(); return first.wait(timeout: .now() + 10) == .success }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(met == [true, true])
+        pool.stop()
+        #expect(await withTaskExecutorPreference(pool) { 42 } == 42)
     }
 
     @Test(arguments: Engines.all) func incidentsAndTimelinesRoundTrip(_ engine: SQLEngine) async throws {
@@ -178,7 +195,8 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
     }
 
     /// Migration 7: a closed incident stored by an earlier version with a sweep time keeps none,
-    /// so the sweep, which reads by that time, no longer reads it; an open one keeps its time.
+    /// so the sweep, which reads by that time, no longer reads it; an open one gets its time as
+    /// this version computes it.
     @Test func closedIncidentsLeaveTheSweepsIndexOnMigration() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-m7-\(UUID().uuidString).sqlite").path
         let first = try await Store.open(path: path)
@@ -186,6 +204,8 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let open = try await service(first).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
         // As a database from before the migration would have it.
         try await first.incidents.database.raw("UPDATE incidents SET status = 'archived' WHERE id = \(bind: closed.id)").run()
+        // An open incident stored without a sweep time, as one whose only clock left was a task's due time was.
+        try await first.incidents.database.raw("UPDATE incidents SET pending_due = NULL WHERE id = \(bind: open.id)").run()
         try await first.incidents.database.raw("DELETE FROM yingji_migrations WHERE version = 7").run()
         try await first.close()
         let second = try await Store.open(path: path)

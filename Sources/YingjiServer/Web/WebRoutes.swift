@@ -149,6 +149,8 @@ struct PageErrorMiddleware: RouterMiddleware {
     typealias Context = YingjiRequestContext
     let pages: WebPages
     let catalog: JurisdictionCatalog
+    let accounts: AccountService
+    let publicURL: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -158,8 +160,11 @@ struct PageErrorMiddleware: RouterMiddleware {
                 "message": error.code == "auth.csrf" ? pages.text("csrfExpired") : error.message,
                 "status": error.status.code, "code": error.code,
             ]
-            if let back = Self.back(request) { values["back"] = back }
-            var response = pages.page("error", title: pages.text("errorTitle"), identity: context.identity, catalog: catalog, status: error.status, values: values)
+            if let back = Self.back(request, publicURL: publicURL) { values["back"] = back }
+            // This middleware runs outside the one that signs the request in (so that it also
+            // answers that one's refusals): the account is looked up again for the page's header.
+            let identity = try? await AuthMiddleware.identify(request, accounts: accounts, address: context.address).identity
+            var response = pages.page("error", title: pages.text("errorTitle"), identity: identity, catalog: catalog, status: error.status, values: values)
             for field in error.headers where field.name != .contentType { response.headers.append(field) }
             return response
         }
@@ -171,13 +176,15 @@ struct PageErrorMiddleware: RouterMiddleware {
         return first != "api" && first != "health" && first != "metrics"
     }
 
-    /// The page the form was on, when the browser says and it is a path on this site.
-    static func back(_ request: Request) -> String? {
-        guard let referer = request.headers[.referer], let url = URL(string: referer), !url.path.isEmpty else { return nil }
+    /// The page the form was on, when the browser says and it is a path on this site (as the
+    /// request reached us, or under the public address).
+    static func back(_ request: Request, publicURL: String? = nil) -> String? {
+        guard let referer = request.headers[.referer], let url = URLComponents(string: referer), !url.percentEncodedPath.isEmpty else { return nil }
         let origin = url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }
-        guard origin == nil || origin == request.head.authority else { return nil }
-        var path = url.path
-        if let query = url.query { path += "?" + query }
+        let publicOrigin = publicURL.flatMap(URLComponents.init(string:)).flatMap { own in own.host.map { host in own.port.map { "\(host):\($0)" } ?? host } }
+        guard origin == nil || origin == request.head.authority || origin == publicOrigin else { return nil }
+        var path = url.percentEncodedPath
+        if let query = url.percentEncodedQuery { path += "?" + query }
         let safe = WebRoutes.safeNext(path)
         return safe == "/" && path != "/" ? nil : safe
     }

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Threads of their own that run the tasks which prefer them: with one thread, one job at a
+/// time in the order they came (the SQLite writer); with several, each takes the next job.
+final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var stopped = false
+    private let threads: Int
+    private var jobsStarted = 0
+
+    /// Jobs run so far, for tests that check where work ran.
+    var jobsRun: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return jobsStarted
+    }
+
+    init(name: String, threads: Int = 1) {
+        precondition(threads >= 1)
+        self.threads = threads
+        // Each thread holds the executor until stop(): a job may still be queued when the last
+        // reference elsewhere goes.
+        for index in 0..<threads {
+            let threadName = threads == 1 ? name : "\(name)-\(index + 1)"
+            let thread = Thread { self.loop() }
+            thread.name = threadName
+            thread.start()
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        guard !stopped else {
+            condition.unlock()
+            // After stop (a read resuming from the network as the store closes): on a thread of
+            // its own, so the task ends, with an error from the closed store, instead of hanging.
+            Thread { job.runSynchronously(on: self.asUnownedTaskExecutor()) }.start()
+            return
+        }
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopped { condition.wait() }
+            if jobs.isEmpty && stopped {
+                condition.unlock()
+                return
+            }
+            let ready: [UnownedJob]
+            if threads == 1 {
+                ready = jobs
+                jobs = []
+            } else {
+                ready = [jobs.removeFirst()]
+            }
+            jobsStarted += ready.count
+            condition.unlock()
+            for job in ready { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
+    }
+}
