@@ -2,10 +2,11 @@
 """Initial-report intake on SQLite, bench.py's measurement (b), for two binaries loaded in turn
 (A B A B …, each on a fresh `serve --demo` file, signed in, wrk -c32 for --duration seconds) so
 a drifting machine moves both alike; with --reads, the incident detail read, measurement (c),
-instead. Also gives the server's CPU time per request, read from /proc over the load. Prints
+instead; with --list, the incident list (`GET /api/v1/incidents?limit=20`, read on the store's
+list threads). Also gives the server's CPU time per request, read from /proc over the load. Prints
 each round, each median and the median of the paired ratios.
 
-    python3 scripts/intake_pair.py NEW_BINARY OLD_BINARY [--rounds 5] [--duration 8] [--reads]
+    python3 scripts/intake_pair.py NEW_BINARY OLD_BINARY [--rounds 5] [--duration 8] [--reads | --list]
 """
 import argparse
 import os
@@ -24,12 +25,12 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def intake(binary, work, run, duration, reads=False):
+def intake(binary, work, run, duration, reads=False, listing=False):
     server, port, _ = bench.start(binary, ["serve", "--db", os.path.join(work, f"{run}-{os.path.basename(binary)}.sqlite"), "--demo"])
     try:
         auth = sign_in(port)
-        script = bench.wrk_script(work, auth, not reads)
-        url = f"http://127.0.0.1:{port}/api/v1/incidents" + (f"/{bench.first_incident(port, auth)}" if reads else "")
+        script = bench.wrk_script(work, auth, not (reads or listing))
+        url = f"http://127.0.0.1:{port}/api/v1/incidents" + (f"/{bench.first_incident(port, auth)}" if reads else "?limit=20" if listing else "")
         bench.wrk(url, 32, 2, script)  # warm-up, not counted
         before = cpu_seconds(server.pid)
         result = bench.wrk(url, 32, duration, script)
@@ -46,13 +47,14 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--reads", action="store_true", help="load the incident detail read instead of intake")
+    parser.add_argument("--list", action="store_true", help="load the incident list (GET /api/v1/incidents?limit=20) instead of intake")
     args = parser.parse_args()
     a, b = os.path.abspath(args.a), os.path.abspath(args.b)
     work = tempfile.mkdtemp(prefix="yingji-intake-")
     results = {a: [], b: []}
     for run in range(args.rounds):
         for binary in (a, b):
-            results[binary].append(intake(binary, work, run, args.duration, args.reads))
+            results[binary].append(intake(binary, work, run, args.duration, args.reads, args.list))
         ra, rb = results[a][-1], results[b][-1]
         print(f"round {run + 1}: A {ra['rps']:.0f}/s p99 {ra['p99']:.1f} ms cpu {ra['cpu_ms']:.3f} ms/req; "
               f"B {rb['rps']:.0f}/s p99 {rb['p99']:.1f} ms cpu {rb['cpu_ms']:.3f} ms/req")
