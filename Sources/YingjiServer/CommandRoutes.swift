@@ -48,12 +48,17 @@ struct CommandRoutes {
         }
         try authorise(name, body: body, incident: incident, identity: identity)
         let operation = try Self.operation(name, body)
-        if case .createTask(_, _, let assignee, _, _) = operation, assignee.kind == .unit {
+        if case .createTask(let title, let groupID, let assignee, let dueAt, let minutes) = operation, assignee.kind == .unit {
             // A unit of this incident's jurisdictions (above or below it), so its liaison can act on the task.
             let tree = server.catalog.tree
             guard let unit = try await server.store.accounts.organisations().first(where: { $0.id == assignee.id }),
                   tree.isRelated(incident.jurisdiction, unit.jurisdictionID) else {
                 throw APIError(.unprocessableContent, "task.unknown_unit", "本事故所在辖区没有登记单位「\(assignee.id)」（单位须先用 yingji org add 登记）", field: "assignee.id")
+            }
+            // Named as registered unless the request names it: people read the name, not the id.
+            if assignee.name == assignee.id {
+                return .createTask(title: title, groupID: groupID, assignee: .init(kind: .unit, id: unit.id, name: unit.name), dueAt: dueAt,
+                                   acknowledgeWithinMinutes: minutes)
             }
         }
         return operation

@@ -165,6 +165,12 @@ import YingjiServer
             #expect(try await running.server.store.verifyTimelines(incidentID: id).isEmpty)
             let page = String(buffer: try await client.execute(uri: "/incidents/\(id)/command", method: .get, headers: headers(as: "kunyu-commander")).body)
             #expect(page.contains("已逾期未完成（时限 "))
+            // And on the duty officer's overdue page, until it is done.
+            let taskID = marked["id"] as? String ?? ""
+            let overdue = { String(buffer: try await client.execute(uri: "/overdue", method: .get, headers: headers(as: "kunyu-duty-officer")).body) }
+            var listed = try await overdue()
+            #expect(listed.contains(#"<tr id="overdue-\#(taskID)" class="status-overdue">"#))
+            #expect(listed.contains("封控 3 号罐区周边道路 · 第十四师昆玉市公安局（待受领）"))
             // Acknowledged and done late: the task is no longer shown overdue, and its lateness is on the record.
             clock.set(at(35))
             var version = try #require(try object(try await get(client, "/api/v1/incidents/\(id)/command"))["version"] as? Int)
@@ -174,6 +180,8 @@ import YingjiServer
                 version += 1
             }
             #expect(try await task()["overdue"] as? Bool == false)
+            listed = try await overdue()
+            #expect(!listed.contains("overdue-\(taskID)"))
             let completed = try #require((try object(try await get(client, "/api/v1/incidents/\(id)/timeline"))["items"] as? [[String: Any]])?.last)
             #expect(completed["kind"] as? String == "task.complete")
             #expect((completed["payload"] as? [String: Any])?["late"] as? Bool == true)

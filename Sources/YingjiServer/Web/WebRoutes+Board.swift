@@ -98,8 +98,20 @@ extension WebRoutes {
                 "late": Self.duration(now.timeIntervalSince(due), pages: pages),
             ]
         }
+        // On-site tasks not done by their due time, in the open incidents whose HQ is working.
+        let open = IncidentQuery(openOnly: true, visibility: identity.visibility(tree: server.catalog.tree), limit: Int.max)
+        let tasks = try await server.store.incidents.incidents(open).filter(\.commandPostIsWorking).flatMap { incident in
+            (incident.commandPost?.tasks ?? []).filter(\.isOverdue).map { (incident, $0) }
+        }.sorted { ($0.1.dueAt ?? .distantPast, $0.1.id) < ($1.1.dueAt ?? .distantPast, $1.1.id) }.map { incident, task -> [String: Any] in
+            let due = task.dueAt ?? now
+            return [
+                "incidentID": incident.id, "taskID": task.id, "title": task.title, "assignee": task.assignee.name, "status": task.status.chineseName,
+                "jurisdiction": server.catalog.jurisdiction(incident.jurisdiction)?.name ?? incident.jurisdiction,
+                "due": Self.display(due), "dueISO": Timestamp.format(due), "late": Self.duration(now.timeIntervalSince(due), pages: pages),
+            ]
+        }
         return pages.page("overdue", title: pages.text("overdueTitle"), identity: identity, catalog: server.catalog,
-                          values: ["rows": rows, "hasRows": !rows.isEmpty, "live": "board", "pageURL": "/overdue"])
+                          values: ["rows": rows, "hasRows": !rows.isEmpty, "tasks": tasks, "hasTasks": !tasks.isEmpty, "live": "board", "pageURL": "/overdue"])
     }
 
     /// The plan's words for an obligation, or "from → to (channel)" when the rule has none.
