@@ -63,11 +63,13 @@ final class GroupCommitWriter: @unchecked Sendable {
 /// Read connections, used in turn. With SQLite in WAL mode they read the last committed state
 /// while the writer works; they never see a group that has not committed.
 ///
-/// A read of one row runs where it is asked for (an indexed lookup takes microseconds). A list,
-/// whose length the data decides (every open incident, every overdue obligation, a whole
-/// timeline), runs on threads of its own (`list`): once `serve` has started, Swift's jobs run on
-/// the event loops that also serve the sockets, and a long read there would hold up every
-/// connection on that loop, event streams included, until it is done.
+/// A read of one row, or a page of a list (at most `inPlaceRows` rows), runs where it is asked for:
+/// an indexed lookup takes microseconds. A read whose length the data decides (every open
+/// incident, every overdue obligation, a whole timeline) runs on threads of its own (`list`):
+/// once `serve` has started, Swift's jobs run on the event loops that also serve the sockets, and
+/// a long read there would hold up every connection on that loop, event streams included, until
+/// it is done. The hop costs: a short list answered a quarter fewer requests under load when
+/// every list took it (docs/benchmarks.md), so pages stay in place.
 final class ReadConnections: @unchecked Sendable {
     private let databases: [any SQLDatabase]
     private let lock = NSLock()
@@ -81,9 +83,14 @@ final class ReadConnections: @unchecked Sendable {
         self.listThreads = ThreadPoolExecutor(name: "yingji-lists", threads: listThreads)
     }
 
-    /// Runs a read of unbounded size (and the decoding of its rows) on the list threads.
-    func list<T: Sendable>(_ read: @Sendable () async throws -> T) async throws -> T {
+    /// Rows a list may ask for and still be read in place (the API's largest page).
+    static let inPlaceRows = 500
+
+    /// Runs a read of unbounded size (and the decoding of its rows) on the list threads; with
+    /// `rows` at most `inPlaceRows`, in place.
+    func list<T: Sendable>(rows: Int = .max, _ read: @Sendable () async throws -> T) async throws -> T {
         guard !lock.withLock({ closed }) else { throw StoreError.closed }
+        if rows <= Self.inPlaceRows { return try await read() }
         return try await withTaskExecutorPreference(listThreads) { try await read() }
     }
 

@@ -119,7 +119,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         }
         sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 1_000_000))) OFFSET \(max(0, query.offset))")
         let listed = sql
-        return try await reads.list { try await self.reads.database.raw(listed).all().map(Self.decodeIncident) }
+        return try await reads.list(rows: query.limit) { try await self.reads.database.raw(listed).all().map(Self.decodeIncident) }
     }
 
     public func timeline(incidentID: String) async throws -> [TimelineEntry] {

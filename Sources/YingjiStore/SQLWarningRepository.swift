@@ -64,7 +64,7 @@ public final class SQLWarningRepository: WarningRepository, Sendable {
         }
         sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 10_000)))")
         let listed = sql
-        return try await reads.list { try await self.reads.database.raw(listed).all().map(Self.decode) }
+        return try await reads.list(rows: query.limit) { try await self.reads.database.raw(listed).all().map(Self.decode) }
     }
 
     public func timeline(warningID: String) async throws -> [TimelineEntry] {

@@ -52,24 +52,27 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         #expect(SHA256ChainHasher().hash(previous: "", canonical: Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
-    /// Lists run on the list threads, not where they were asked for (on `serve`'s event loops a
-    /// long one would hold up the loop's sockets); a lookup of one row runs in place.
+    /// Lists of unbounded length run on the list threads, not where they were asked for (on
+    /// `serve`'s event loops a long one would hold up the loop's sockets); a page of at most
+    /// 500 rows and a lookup of one row run in place.
     @Test(arguments: Engines.all) func listsRunOnTheirOwnThreadsAndLookupsInPlace(_ engine: SQLEngine) async throws {
         let store = try await Engines.open(engine)
         let service = try service(store)
         let opened = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 3), actor: "值班员")
         let threads = store.incidents.reads.listThreads
         var before = threads.jobsRun
-        #expect(try await store.incidents.incidents(IncidentQuery(jurisdictions: ["kunyu"])).map(\.id).contains(opened.id))
+        #expect(try await store.incidents.incidents(IncidentQuery(openOnly: true, limit: Int.max)).map(\.id).contains(opened.id))
         #expect(threads.jobsRun > before)
         before = threads.jobsRun
         #expect(try await store.incidents.timeline(incidentID: opened.id).first?.kind == "incident.reported")
         #expect(threads.jobsRun > before)
         before = threads.jobsRun
-        #expect(try await store.warnings.warnings(WarningQuery()).isEmpty)
+        #expect(try await store.warnings.warnings(WarningQuery(limit: 501)).isEmpty)
         #expect(threads.jobsRun > before)
         before = threads.jobsRun
         #expect(try await store.incidents.incident(id: opened.id)?.id == opened.id)
+        #expect(try await store.incidents.incidents(IncidentQuery(jurisdictions: ["kunyu"], limit: 500)).map(\.id) == [opened.id])
+        #expect(try await store.warnings.warnings(WarningQuery()).isEmpty)
         #expect(threads.jobsRun == before)
         try await store.close()
         // Closed: a list is refused at once rather than left waiting for threads that have stopped.
