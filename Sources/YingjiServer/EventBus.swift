@@ -3,7 +3,8 @@ import NIOCore
 import YingjiCore
 
 /// One server-sent event: `incident.created`, `incident.changed`, `obligation.overdue`,
-/// `obligation.due_soon`. Ids are `<boot>-<n>`, increasing within one server run.
+/// `obligation.due_soon` (a reporting deadline within `serve --due-soon-minutes`), `task.escalated`,
+/// `task.overdue`, `warning.changed`, `warning.reported`. Ids are `<boot>-<n>`, increasing within one server run.
 public struct ServerEvent: Sendable, Equatable {
     public let id: String
     public let name: String

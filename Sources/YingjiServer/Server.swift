@@ -12,6 +12,9 @@ import YingjiStore
 public final class Server: Sendable {
     /// Largest request body accepted; more is refused with 413 before it is read.
     public static let maxBodyBytes = 64 * 1024
+    /// How long before a reporting deadline `obligation.due_soon` is sent: a quarter of an hour,
+    /// when the pages turn its countdown amber (site.js, SOON_MS).
+    public static let defaultDueSoonLead: TimeInterval = 900
     /// Largest page form accepted: a report typed in Chinese is about nine bytes a character
     /// once form-encoded, so a long 初报 must not be refused where the same JSON would pass.
     public static let maxFormBytes = 512 * 1024
@@ -34,11 +37,14 @@ public final class Server: Sendable {
     let testClock: AdjustableClock?
     let logger: Logger
     let details = DetailCache()
+    let dueSoon: DueSoonNotices
 
     public init(store: Store, library: PlanLibrary, clock: WallClock = SystemClock(), testClock: AdjustableClock? = nil, ids: IDGenerator = RandomIDGenerator(),
                 hasher: PasswordHasher = PasswordHasher(), authSettings: AuthSettings = AuthSettings(), secureCookies: Bool = false,
-                publicURL: String? = nil, pages loadedPages: WebPages? = nil, logger: Logger = Logger(label: "yingji")) async throws {
+                publicURL: String? = nil, dueSoonLead: TimeInterval = Server.defaultDueSoonLead, pages loadedPages: WebPages? = nil,
+                logger: Logger = Logger(label: "yingji")) async throws {
         self.store = store
+        dueSoon = DueSoonNotices(lead: max(0, dueSoonLead))
         self.clock = testClock ?? clock
         self.testClock = testClock
         self.logger = logger
@@ -125,7 +131,7 @@ public final class Server: Sendable {
         return app
     }
 
-    /// Runs one sweep: marks what fell due, publishes what changed. Also used by tests with a fixed clock.
+    /// Runs one sweep: marks what fell due, publishes what changed and what falls due soon. Also used by tests with a fixed clock.
     @discardableResult
     public func sweep() async throws -> [SweptIncident] {
         let logger = self.logger
@@ -149,6 +155,11 @@ public final class Server: Sendable {
                 ], access: swept.incident.access)
             }
             await events.publish("incident.changed", IncidentView.summary(swept.incident), access: swept.incident.access)
+        }
+        do {
+            try await announceDueSoon()
+        } catch {
+            logger.error("due-soon reminders skipped", metadata: ["error": "\(String(reflecting: error))"])
         }
         return changed
     }

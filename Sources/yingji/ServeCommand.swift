@@ -23,11 +23,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "会话 Cookie 加 Secure 属性（经 HTTPS 反向代理对外提供服务时打开）。") var secureCookies = false
     @Option(name: .long, help: "对外地址，如 https://yingji.example.gov.cn：预警订阅源和 CAP 消息里的链接用它（不设时取每个请求的 Host，经反向代理对外时应设置）。")
     var publicURL: String?
+    @Option(name: .long, help: "报送时限到期前多少分钟发出「即将到期」提醒（事件 obligation.due_soon；0 表示不提醒）。")
+    var dueSoonMinutes = Int(Server.defaultDueSoonLead / 60)
     @Flag(name: .long, help: ArgumentHelp("测试用：允许 POST /api/v1/test/clock 把服务器时钟拨快（只能与 --demo 一起、只在 127.0.0.1 上、只用于本次新建的演示数据库）。", visibility: .hidden))
     var testClock = false
 
     func run() async throws {
         guard (0...65535).contains(port) else { throw CLIError("--port：端口须在 0–65535 之间") }
+        guard (0...1440).contains(dueSoonMinutes) else { throw CLIError("--due-soon-minutes：须在 0–1440 分钟之间（0 表示不提醒）") }
         if let publicURL {
             do { _ = try Server.publicURL(publicURL) } catch let error as APIError { throw CLIError(error.message) }
         }
@@ -51,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         do {
             let server = try await Server(store: store, library: library, testClock: adjustable, secureCookies: secureCookies,
-                                          publicURL: publicURL, pages: try await pages.value, logger: logger)
+                                          publicURL: publicURL, dueSoonLead: TimeInterval(dueSoonMinutes * 60), pages: try await pages.value, logger: logger)
             if demo {
                 let seeded = try await Demo.seed(server)
                 // The test clock writes future times into the record: only ever on a demo database this run made.

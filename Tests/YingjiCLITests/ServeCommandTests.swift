@@ -13,6 +13,17 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: db))
     }
 
+    /// A reminder lead outside 0–1440 minutes is refused naming the option; nothing is created.
+    @Test func aDueSoonLeadOutOfRangeIsRefusedNamingTheOption() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-serve-\(UUID().uuidString).sqlite").path
+        for minutes in ["-1", "1441"] {
+            let result = try CLI.run(["serve", "--db", db, "--port", "0", "--due-soon-minutes=\(minutes)"])
+            #expect(result.status == 2, "\(minutes)")
+            #expect(result.stderr.hasPrefix("错误：--due-soon-minutes：须在 0–1440 分钟之间"), "\(minutes): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: db))
+    }
+
     @Test func demoServerPrintsItsURLAndStopsGracefullyOnSIGTERM() throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-serve-\(UUID().uuidString).sqlite").path
         let process = Process()

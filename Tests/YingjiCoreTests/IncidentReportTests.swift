@@ -103,6 +103,21 @@ import Testing
         #expect(incident.obligation("late-casualty-report-road-fire")?.retiredReason == "补报期限已过")
     }
 
+    @Test func dueSoonListsPendingDeadlinesWithinTheLeadButNotLateReportWindows() throws {
+        var (incident, _, _) = try Fixture.openKunyu([.deaths: 1])
+        // unit-to-local falls due at minute 60; the 补报 window (7 days) is never a reminder.
+        #expect(incident.obligationsDueSoon(now: Fixture.at(44), lead: 900).isEmpty)
+        #expect(incident.obligationsDueSoon(now: Fixture.at(45), lead: 900).map(\.ruleID) == ["unit-to-local"])
+        #expect(incident.obligationsDueSoon(now: Fixture.at(59), lead: 900).map(\.ruleID) == ["unit-to-local"])
+        #expect(incident.obligationsDueSoon(now: Fixture.at(45), lead: 0).isEmpty)
+        #expect(incident.obligationsDueSoon(now: Fixture.at(-10 + 7 * 1440 - 5), lead: 900).isEmpty)
+        // At its deadline it is overdue, not due soon; fulfilled, it is no longer announced.
+        #expect(incident.obligationsDueSoon(now: Fixture.at(60), lead: 900).isEmpty)
+        let id = try #require(incident.obligation("unit-to-local")?.id)
+        _ = try incident.fulfil(id, by: "值班员张三", channel: .phone, reference: "电话记录 1", now: Fixture.at(46))
+        #expect(incident.obligationsDueSoon(now: Fixture.at(47), lead: 900).isEmpty)
+    }
+
     @Test func fulfilmentRecordsWhoWhenHowAndReference() throws {
         var (incident, _, _) = try Fixture.openKunyu([.deaths: 1])
         let id = try #require(incident.obligation("unit-to-local")?.id)

@@ -205,6 +205,38 @@ import YingjiServer
         }
     }
 
+    @Test(arguments: Engine.all) func aDeadlineAQuarterOfAnHourAwayIsAnnouncedOnceAsDueSoon(_ engine: Engine) async throws {
+        let clock = TestClock(t0)
+        let running = try await TestServer.start(engine, clock: clock)
+        try await running.test { client in
+            let id = try #require(try await create(client)["id"] as? String)
+            /// The `obligation.due_soon` events a sweep at `time` publishes.
+            func dueSoon(sweepingAt time: Date) async throws -> [ServerEvent] {
+                clock.set(time)
+                let (subscription, _, stream) = await running.server.events.subscribe(lastEventID: nil)
+                try await running.server.sweep()
+                await running.server.events.unsubscribe(subscription)
+                var found: [ServerEvent] = []
+                for await event in stream where event.name == "obligation.due_soon" { found.append(event) }
+                return found
+            }
+            // unit-to-local falls due at 03:10 (an hour after 02:10); the reminder goes a quarter of an hour before.
+            #expect(try await dueSoon(sweepingAt: at(40)).isEmpty)
+            #expect(try await dueSoon(sweepingAt: at(44).addingTimeInterval(40)).isEmpty)
+            let announced = try await dueSoon(sweepingAt: at(45))
+            #expect(announced.map { $0.data["ruleID"] } == [.string("unit-to-local")])
+            #expect(announced.first?.data["incidentID"] == .string(id))
+            #expect(announced.first?.data["dueAt"] == "2026-03-01T03:10:00+08:00")
+            #expect(announced.first?.data["status"] == "pending")
+            #expect(announced.first?.data["secondsLeft"] == 900)
+            // Once per deadline: later sweeps before it do not repeat it; at the minute it turns overdue.
+            #expect(try await dueSoon(sweepingAt: at(50)).isEmpty)
+            #expect(try await dueSoon(sweepingAt: at(59)).isEmpty)
+            clock.set(at(60))
+            #expect(try await running.server.sweep().flatMap(\.newlyOverdue).map(\.ruleID) == ["unit-to-local"])
+        }
+    }
+
     @Test(arguments: Engine.all) func sameKeyReplaysAndAnotherBodyIsRefused(_ engine: Engine) async throws {
         try await TestServer.start(engine).test { client in
             let body = json(kunyuReport())

@@ -65,6 +65,17 @@ extension Incident {
         return events
     }
 
+    /// Pending obligations falling due after `now` and no later than `lead` seconds from it, the
+    /// soonest first: what a duty officer should be reminded of before it turns overdue. A 补报
+    /// window is not a deadline to meet and is left out; so is every obligation of an archived incident.
+    public func obligationsDueSoon(now: Date, lead: TimeInterval) -> [Obligation] {
+        guard status.isOpen, lead > 0 else { return [] }
+        return obligations.filter { obligation in
+            guard obligation.status == .pending, obligation.trigger != .casualtyChange, let due = obligation.dueAt else { return false }
+            return due > now && due <= now.addingTimeInterval(lead)
+        }.sorted { ($0.dueAt ?? .distantFuture, $0.id) < ($1.dueAt ?? .distantFuture, $1.id) }
+    }
+
     /// Records that an obligation was met, with who, when, how and a reference.
     public mutating func fulfil(_ obligationID: String, by actor: String, channel: Channel, reference: String, now: Date) throws -> [TimelineEvent] {
         try ensureWritable()

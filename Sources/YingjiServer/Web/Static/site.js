@@ -15,7 +15,7 @@
   if (nowMeta && !isNaN(Date.parse(nowMeta.content))) { skew = Date.parse(nowMeta.content) - Date.now(); }
   function now() { return Date.now() + skew; }
 
-  var SOON_MS = 15 * 60 * 1000; // amber from a quarter of an hour before the deadline
+  var SOON_MS = 15 * 60 * 1000; // amber from a quarter of an hour before the deadline (the server's obligation.due_soon default)
 
   function span(ms) {
     var seconds = Math.floor(Math.abs(ms) / 1000);

@@ -1,0 +1,66 @@
+import Foundation
+import YingjiCore
+
+/// Which obligations have been announced as falling due soon (`obligation.due_soon`), so each is
+/// announced once per deadline: again only if its deadline moves (a re-grade reschedules it).
+/// Kept in memory: after a restart a reminder still ahead may be sent once more, which is harmless;
+/// one never sent is not.
+final class DueSoonNotices: @unchecked Sendable {
+    /// How far ahead of a deadline the reminder goes out (seconds); 0: no reminders.
+    let lead: TimeInterval
+    /// Open incidents are looked through at most this often (seconds of the server's clock).
+    static let checkEvery: TimeInterval = 15
+    private let lock = NSLock()
+    private var announced: [String: Date] = [:]
+    private var lastCheck: Date?
+
+    init(lead: TimeInterval) {
+        self.lead = lead
+    }
+
+    /// True when a check is due at `now` (and records it as made).
+    func shouldCheck(at now: Date) -> Bool {
+        guard lead > 0 else { return false }
+        return lock.withLock {
+            if let lastCheck, now >= lastCheck, now < lastCheck.addingTimeInterval(Self.checkEvery) { return false }
+            lastCheck = now
+            // Deadlines already passed are the overdue sweep's business now.
+            announced = announced.filter { $0.value > now }
+            return true
+        }
+    }
+
+    /// Records the obligation as announced; false when it already was, for this same deadline.
+    func claim(_ obligation: Obligation) -> Bool {
+        guard let due = obligation.dueAt else { return false }
+        return lock.withLock {
+            if announced[obligation.id] == due { return false }
+            announced[obligation.id] = due
+            return true
+        }
+    }
+}
+
+extension Server {
+    /// Publishes `obligation.due_soon` for every pending obligation of an open incident falling due
+    /// within the reminder lead (`serve --due-soon-minutes`), once per deadline; returns what it
+    /// announced. Called by every sweep; looks at the store at most every `checkEvery` seconds.
+    @discardableResult
+    public func announceDueSoon() async throws -> [(incident: Incident, obligation: Obligation)] {
+        let now = clock.now()
+        guard dueSoon.shouldCheck(at: now) else { return [] }
+        // The sweep's index (each open incident's earliest pending deadline) finds every incident
+        // with an obligation due by then; the rest are never read.
+        let candidates = try await store.incidents.incidents(IncidentQuery(openOnly: true, pendingDueBy: now.addingTimeInterval(dueSoon.lead), limit: Int.max))
+        var announced: [(incident: Incident, obligation: Obligation)] = []
+        for incident in candidates {
+            for obligation in incident.obligationsDueSoon(now: now, lead: dueSoon.lead) where dueSoon.claim(obligation) {
+                guard case .object(var fields) = IncidentView.obligation(obligation, incident: incident) else { continue }
+                fields["secondsLeft"] = .int(Int64(max(0, (obligation.dueAt ?? now).timeIntervalSince(now)).rounded()))
+                await events.publish("obligation.due_soon", .object(fields), access: incident.access)
+                announced.append((incident, obligation))
+            }
+        }
+        return announced
+    }
+}
