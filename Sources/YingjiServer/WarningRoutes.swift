@@ -45,13 +45,29 @@ struct WarningRoutes {
         return JSONResponse.make(.ok, ["items": .array(items.map(render)), "count": .int(Int64(items.count))])
     }
 
-    /// The warnings an account may read, newest first (at most 500).
+    /// Most warnings a list gives.
+    static let listLimit = 500
+
+    /// The warnings an account may read, newest first (at most `listLimit`). The store's filter is
+    /// by jurisdiction only; what it lets through that the account may not read (another unit's
+    /// warnings, a draft only notified here) is skipped page by page, so it never pushes an older
+    /// warning the account may read off the list. A warning stored while the pages are read moves
+    /// the later pages by one; a row met twice is kept once.
     func visibleWarnings(_ filter: WarningQuery, identity: Identity) async throws -> [Warning] {
         let tree = server.catalog.tree
         var query = filter
         query.jurisdictions = Array(Set(identity.grants(for: .readWarning).flatMap { tree.subtree($0.jurisdictionID) })).sorted()
-        query.limit = 500
-        return try await server.store.warnings.warnings(query).filter { canSee($0, identity: identity) }
+        query.limit = Self.listLimit
+        query.offset = 0
+        var visible: [Warning] = []
+        var seen = Set<String>()
+        while visible.count < Self.listLimit {
+            let page = try await server.store.warnings.warnings(query)
+            for warning in page where seen.insert(warning.id).inserted && canSee(warning, identity: identity) { visible.append(warning) }
+            guard page.count == query.limit else { break }
+            query.offset += page.count
+        }
+        return Array(visible.prefix(Self.listLimit))
     }
 
     @Sendable func detail(_ request: Request, context: YingjiRequestContext) async throws -> Response {
@@ -113,7 +129,7 @@ struct WarningRoutes {
     /// What the public is shown: warnings in force and not past their end time, newest first.
     func publicWarnings() async throws -> [Warning] {
         let now = server.clock.now()
-        return try await server.store.warnings.warnings(WarningQuery(currentOnly: true, limit: 500)).filter { !$0.hasEnded(at: now) }
+        return try await server.store.warnings.warnings(WarningQuery(currentOnly: true, limit: Self.listLimit)).filter { !$0.hasEnded(at: now) }
     }
 
     /// JSON Feed 1.1 of the warnings in force now, for other systems; public.

@@ -62,7 +62,7 @@ public final class SQLWarningRepository: WarningRepository, Sendable {
             }
             sql.appendInterpolation(unsafeRaw: ")")
         }
-        sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 10_000)))")
+        sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 10_000))) OFFSET \(max(0, query.offset))")
         let listed = sql
         return try await reads.list(rows: query.limit) { try await self.reads.database.raw(listed).all().map(Self.decode) }
     }

@@ -279,6 +279,32 @@ import YingjiServer
         }
     }
 
+    /// A list is filled with what the account may read: an enterprise reporter still gets its own
+    /// older warning when more than a list's worth of the jurisdiction's drafts, which it may not
+    /// read, are newer; the jurisdiction's desk gets the newest 500 of all of them.
+    @Test(arguments: Engine.all) func aListIsFilledPastNewerWarningsTheAccountMayNotRead(_ engine: Engine) async throws {
+        let running = try await TestServer.start(engine, accounts: Demo.accounts)
+        try await running.test { client in
+            let own = try await drafted(client, nil as String?, level: 3, as: "kunyu-enterprise-reporter", extra: ["organisationID": "kunyu-chem"])
+            running.clock.set(at(1))
+            let body = json(Self.body("kunyu", level: 2))
+            let created = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<501 {
+                    group.addTask { try await client.execute(uri: "/api/v1/warnings", method: .post, headers: headers(as: "kunyu-duty-officer"), body: body).status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(created.count == 501 && created.allSatisfy { $0 == .created })
+            let mine = try object(try await get(client, "/api/v1/warnings", as: "kunyu-enterprise-reporter"))
+            #expect(((mine["items"] as? [[String: Any]]) ?? []).map { $0["id"] as? String } == [own])
+            #expect(mine["count"] as? Int == 1)
+            let desk = try object(try await get(client, "/api/v1/warnings", as: "kunyu-duty-officer"))
+            let ids = ((desk["items"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+            #expect(ids.count == 500 && Set(ids).count == 500)
+            #expect(!ids.contains(own))
+        }
+    }
+
     @Test(arguments: Engine.all) func badContentIsRefusedNamingTheFieldAndNothingIsStored(_ engine: Engine) async throws {
         let running = try await TestServer.start(engine, accounts: Demo.accounts)
         try await running.test { client in

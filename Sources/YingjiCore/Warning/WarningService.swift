@@ -22,13 +22,17 @@ public struct WarningQuery: Sendable, Equatable {
     public var jurisdictions: [String]?
     public var incidentID: String?
     public var limit: Int
+    /// How many of the matching warnings, newest first, to pass over.
+    public var offset: Int
 
-    public init(status: Warning.Status? = nil, currentOnly: Bool = false, jurisdictions: [String]? = nil, incidentID: String? = nil, limit: Int = 200) {
+    public init(status: Warning.Status? = nil, currentOnly: Bool = false, jurisdictions: [String]? = nil, incidentID: String? = nil, limit: Int = 200,
+                offset: Int = 0) {
         self.status = status
         self.currentOnly = currentOnly
         self.jurisdictions = jurisdictions
         self.incidentID = incidentID
         self.limit = limit
+        self.offset = offset
     }
 
     public func matches(_ warning: Warning) -> Bool {
@@ -137,7 +141,7 @@ public actor InMemoryWarningRepository: WarningRepository {
     public func warning(id: String) -> Warning? { stored[id] }
 
     public func warnings(_ query: WarningQuery) -> [Warning] {
-        Array(order.reversed().compactMap { stored[$0] }.filter(query.matches).prefix(query.limit))
+        Array(order.reversed().compactMap { stored[$0] }.filter(query.matches).dropFirst(max(0, query.offset)).prefix(query.limit))
     }
 
     public func timeline(warningID: String) -> [TimelineEntry] { entries[warningID] ?? [] }
