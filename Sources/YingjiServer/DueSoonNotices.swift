@@ -8,21 +8,24 @@ import YingjiCore
 final class DueSoonNotices: @unchecked Sendable {
     /// How far ahead of a deadline the reminder goes out (seconds); 0: no reminders.
     let lead: TimeInterval
-    /// Open incidents are looked through at most this often (seconds of the server's clock).
-    static let checkEvery: TimeInterval = 15
+    /// Open incidents are looked through at most this often (seconds of the server's clock): every
+    /// 15 s, or every `lead` seconds when the lead is shorter, so no deadline is within the lead
+    /// for a whole interval without a check.
+    let checkEvery: TimeInterval
     private let lock = NSLock()
     private var announced: [String: Date] = [:]
     private var lastCheck: Date?
 
     init(lead: TimeInterval) {
         self.lead = lead
+        checkEvery = min(15, lead)
     }
 
     /// True when a check is due at `now` (and records it as made).
     func shouldCheck(at now: Date) -> Bool {
         guard lead > 0 else { return false }
         return lock.withLock {
-            if let lastCheck, now >= lastCheck, now < lastCheck.addingTimeInterval(Self.checkEvery) { return false }
+            if let lastCheck, now >= lastCheck, now < lastCheck.addingTimeInterval(checkEvery) { return false }
             lastCheck = now
             // Deadlines already passed are the overdue sweep's business now.
             announced = announced.filter { $0.value > now }

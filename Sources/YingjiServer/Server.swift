@@ -135,8 +135,15 @@ public final class Server: Sendable {
     @discardableResult
     public func sweep() async throws -> [SweptIncident] {
         let logger = self.logger
-        let changed = try await incidents.sweepOverdue { id, error in
-            logger.error("overdue sweep skipped an incident", metadata: ["incident": "\(id)", "error": "\(String(reflecting: error))"])
+        let changed: [SweptIncident]
+        do {
+            changed = try await incidents.sweepOverdue { id, error in
+                logger.error("overdue sweep skipped an incident", metadata: ["incident": "\(id)", "error": "\(String(reflecting: error))"])
+            }
+        } catch {
+            // Reminders do not wait for the overdue sweep to work again.
+            await announceDueSoonLogged()
+            throw error
         }
         for swept in changed {
             for obligation in swept.newlyOverdue {
@@ -156,12 +163,16 @@ public final class Server: Sendable {
             }
             await events.publish("incident.changed", IncidentView.summary(swept.incident), access: swept.incident.access)
         }
+        await announceDueSoonLogged()
+        return changed
+    }
+
+    private func announceDueSoonLogged() async {
         do {
             try await announceDueSoon()
         } catch {
             logger.error("due-soon reminders skipped", metadata: ["error": "\(String(reflecting: error))"])
         }
-        return changed
     }
 }
 

@@ -51,21 +51,21 @@ struct WarningRoutes {
     /// The warnings an account may read, newest first (at most `listLimit`). The store's filter is
     /// by jurisdiction only; what it lets through that the account may not read (another unit's
     /// warnings, a draft only notified here) is skipped page by page, so it never pushes an older
-    /// warning the account may read off the list. A warning stored while the pages are read moves
-    /// the later pages by one; a row met twice is kept once.
+    /// warning the account may read off the list. Each page starts after the last warning of the
+    /// page before (by creation time and id), so a warning stored or changed while the pages are
+    /// read neither repeats a row nor hides one, and no page passes over rows it has already read.
     func visibleWarnings(_ filter: WarningQuery, identity: Identity) async throws -> [Warning] {
         let tree = server.catalog.tree
         var query = filter
         query.jurisdictions = Array(Set(identity.grants(for: .readWarning).flatMap { tree.subtree($0.jurisdictionID) })).sorted()
         query.limit = Self.listLimit
-        query.offset = 0
+        query.after = nil
         var visible: [Warning] = []
-        var seen = Set<String>()
         while visible.count < Self.listLimit {
             let page = try await server.store.warnings.warnings(query)
-            for warning in page where seen.insert(warning.id).inserted && canSee(warning, identity: identity) { visible.append(warning) }
-            guard page.count == query.limit else { break }
-            query.offset += page.count
+            visible += page.filter { canSee($0, identity: identity) }
+            guard page.count == query.limit, let last = page.last else { break }
+            query.after = WarningQuery.Cursor(last)
         }
         return Array(visible.prefix(Self.listLimit))
     }

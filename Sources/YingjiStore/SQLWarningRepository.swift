@@ -62,7 +62,17 @@ public final class SQLWarningRepository: WarningRepository, Sendable {
             }
             sql.appendInterpolation(unsafeRaw: ")")
         }
-        sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 10_000))) OFFSET \(max(0, query.offset))")
+        if let after = query.after {
+            let time = after.createdAt.timeIntervalSinceReferenceDate
+            sql.appendInterpolation(unsafeRaw: " AND (created_at < ")
+            sql.appendInterpolation(bind: time)
+            sql.appendInterpolation(unsafeRaw: " OR (created_at = ")
+            sql.appendInterpolation(bind: time)
+            sql.appendInterpolation(unsafeRaw: " AND id < ")
+            sql.appendInterpolation(bind: after.id)
+            sql.appendInterpolation(unsafeRaw: "))")
+        }
+        sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 10_000)))")
         let listed = sql
         return try await reads.list(rows: query.limit) { try await self.reads.database.raw(listed).all().map(Self.decode) }
     }

@@ -237,6 +237,36 @@ import YingjiServer
         }
     }
 
+    /// The store is looked at most every 15 s, so a sweep soon after a check finds nothing new
+    /// until the interval has passed; a lead shorter than that is checked as often as it is long,
+    /// and a lead of 0 sends no reminder at all.
+    @Test(arguments: [(Server.defaultDueSoonLead, 15.0), (5, 5), (0, 0)])
+    func dueSoonChecksAreSpacedByTheShorterOfTheLeadAndFifteenSeconds(_ lead: TimeInterval, _ spacing: TimeInterval) async throws {
+        let clock = TestClock(t0)
+        let running = try await TestServer.start(.sqlite, clock: clock, dueSoonLead: lead)
+        try await running.test { client in
+            _ = try #require(try await create(client)["id"] as? String)
+            // unit-to-local falls due at 03:10; the check just before the lead begins sees nothing.
+            let due = at(60)
+            clock.set(due.addingTimeInterval(-lead - 1))
+            #expect(try await running.server.announceDueSoon().isEmpty)
+            guard lead > 0 else {
+                for before: TimeInterval in [900, 60, 1] {
+                    clock.set(due.addingTimeInterval(-before))
+                    #expect(try await running.server.announceDueSoon().isEmpty)
+                }
+                return
+            }
+            // Inside the lead but sooner than `spacing` after that check: not looked at yet.
+            clock.set(due.addingTimeInterval(-lead - 1 + spacing - 0.5))
+            #expect(try await running.server.announceDueSoon().isEmpty)
+            clock.set(due.addingTimeInterval(-lead - 1 + spacing))
+            #expect(try await running.server.announceDueSoon().map(\.obligation.ruleID) == ["unit-to-local"])
+            clock.set(due.addingTimeInterval(-0.5))
+            #expect(try await running.server.announceDueSoon().isEmpty)
+        }
+    }
+
     @Test(arguments: Engine.all) func sameKeyReplaysAndAnotherBodyIsRefused(_ engine: Engine) async throws {
         try await TestServer.start(engine).test { client in
             let body = json(kunyuReport())

@@ -61,11 +61,12 @@ struct TestServer {
     static let usualAccounts = Demo.accounts.filter { $0.grant.jurisdictionID == "kunyu" || $0.grant.role == .administrator || $0.login.hasSuffix("-duty-officer") }
 
     static func start(_ engine: Engine, clock: TestClock = TestClock(t0), accounts: [Demo.Account] = usualAccounts,
-                      settings: AuthSettings = AuthSettings(), testClock: AdjustableClock? = nil, publicURL: String? = nil) async throws -> TestServer {
+                      settings: AuthSettings = AuthSettings(), testClock: AdjustableClock? = nil, publicURL: String? = nil,
+                      dueSoonLead: TimeInterval = Server.defaultDueSoonLead) async throws -> TestServer {
         let store = try await engine.openStore()
         do {
             let server = try await Server(store: store, library: planLibrary, clock: clock, testClock: testClock, hasher: PasswordHasher(cost: 4),
-                                          authSettings: settings, publicURL: publicURL)
+                                          authSettings: settings, publicURL: publicURL, dueSoonLead: dueSoonLead)
             for jurisdiction in Demo.all { try await server.catalog.register(jurisdiction) }
             for organisation in Demo.organisations { try await server.accounts.addOrganisation(organisation) }
             let hash = try await server.accounts.hasher.hash(Demo.password)

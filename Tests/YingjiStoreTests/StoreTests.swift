@@ -172,13 +172,19 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         #expect(try await store.warnings.warnings(WarningQuery(jurisdictions: ["bachu"])).isEmpty)
         #expect(try await store.warnings.warnings(WarningQuery(incidentID: "inc-1")).map(\.id) == [drafted.id])
         #expect(try await store.warnings.warnings(WarningQuery(currentOnly: true)).isEmpty)
-        // Pages: the offset passes over what the pages before gave (same time here, so by id).
+        // Pages: the cursor passes over what the pages before gave (same time here, so by id).
         let second = try await warnings.draft(jurisdiction: "kunyu", content: content, incidentID: "inc-1", notified: [], actor: "值班员")
         let both = try await store.warnings.warnings(WarningQuery(incidentID: "inc-1")).map(\.id)
         try #require(Set(both) == [drafted.id, second.id] && both.count == 2)
         #expect(try await store.warnings.warnings(WarningQuery(incidentID: "inc-1", limit: 1)).map(\.id) == [both[0]])
-        #expect(try await store.warnings.warnings(WarningQuery(incidentID: "inc-1", limit: 1, offset: 1)).map(\.id) == [both[1]])
-        #expect(try await store.warnings.warnings(WarningQuery(incidentID: "inc-1", offset: 2)).isEmpty)
+        #expect(both == [drafted.id, second.id].sorted(by: >))
+        let first = try #require(try await store.warnings.warning(id: both[0]))
+        let last = try #require(try await store.warnings.warning(id: both[1]))
+        #expect(try await store.warnings.warnings(WarningQuery(incidentID: "inc-1", limit: 1, after: .init(first))).map(\.id) == [both[1]])
+        #expect(try await store.warnings.warnings(WarningQuery(incidentID: "inc-1", after: .init(last))).isEmpty)
+        // An older time comes after a newer one whatever the ids.
+        #expect(try await store.warnings.warnings(WarningQuery(incidentID: "inc-1", after: .init(createdAt: first.createdAt.addingTimeInterval(1), id: ""))).map(\.id) == both)
+        #expect(try await store.warnings.warnings(WarningQuery(incidentID: "inc-1", after: .init(createdAt: first.createdAt.addingTimeInterval(-1), id: "zzz"))).isEmpty)
         #expect(try await store.warnings.timeline(warningID: drafted.id).map(\.kind) == ["warning.drafted", "warning.submitted"])
         #expect(try await store.verifyTimelines(incidentID: drafted.id).isEmpty)
         let database = store.incidents.database

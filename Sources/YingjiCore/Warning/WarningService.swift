@@ -22,17 +22,40 @@ public struct WarningQuery: Sendable, Equatable {
     public var jurisdictions: [String]?
     public var incidentID: String?
     public var limit: Int
-    /// How many of the matching warnings, newest first, to pass over.
-    public var offset: Int
+    /// Only warnings listed after this one (older, or as old with a smaller id): the next page
+    /// begins where the last one ended, so a warning that leaves the filter between pages moves
+    /// no other one past the cursor unread.
+    public var after: Cursor?
+
+    /// Where a page ended: the last warning's creation time and id (warnings are listed by both,
+    /// newest first).
+    public struct Cursor: Sendable, Equatable {
+        public var createdAt: Date
+        public var id: String
+
+        public init(createdAt: Date, id: String) {
+            self.createdAt = createdAt
+            self.id = id
+        }
+
+        public init(_ warning: Warning) {
+            self.init(createdAt: warning.createdAt, id: warning.id)
+        }
+
+        /// True when `warning` comes after the cursor in the listing order.
+        public func precedes(_ warning: Warning) -> Bool {
+            warning.createdAt < createdAt || (warning.createdAt == createdAt && warning.id < id)
+        }
+    }
 
     public init(status: Warning.Status? = nil, currentOnly: Bool = false, jurisdictions: [String]? = nil, incidentID: String? = nil, limit: Int = 200,
-                offset: Int = 0) {
+                after: Cursor? = nil) {
         self.status = status
         self.currentOnly = currentOnly
         self.jurisdictions = jurisdictions
         self.incidentID = incidentID
         self.limit = limit
-        self.offset = offset
+        self.after = after
     }
 
     public func matches(_ warning: Warning) -> Bool {
@@ -40,6 +63,7 @@ public struct WarningQuery: Sendable, Equatable {
         if currentOnly && !warning.isCurrent { return false }
         if let jurisdictions, !([warning.jurisdiction] + warning.notified).contains(where: jurisdictions.contains) { return false }
         if let incidentID, warning.incidentID != incidentID { return false }
+        if let after, !after.precedes(warning) { return false }
         return true
     }
 }
@@ -119,7 +143,6 @@ public struct WarningService: Sendable {
 /// Keeps warnings in memory, for the core's tests.
 public actor InMemoryWarningRepository: WarningRepository {
     private var stored: [String: Warning] = [:]
-    private var order: [String] = []
     private var entries: [String: [TimelineEntry]] = [:]
 
     public init() {}
@@ -127,7 +150,6 @@ public actor InMemoryWarningRepository: WarningRepository {
     public func insert(_ warning: Warning, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) throws {
         guard stored[warning.id] == nil else { throw IncidentError(.conflict, "warning.exists", "预警 \(warning.id) 已存在") }
         stored[warning.id] = warning
-        order.append(warning.id)
         entries[warning.id] = timeline
     }
 
@@ -141,7 +163,8 @@ public actor InMemoryWarningRepository: WarningRepository {
     public func warning(id: String) -> Warning? { stored[id] }
 
     public func warnings(_ query: WarningQuery) -> [Warning] {
-        Array(order.reversed().compactMap { stored[$0] }.filter(query.matches).dropFirst(max(0, query.offset)).prefix(query.limit))
+        // Newest first, as old by id, as the SQL store lists them.
+        Array(stored.values.filter(query.matches).sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(query.limit))
     }
 
     public func timeline(warningID: String) -> [TimelineEntry] { entries[warningID] ?? [] }
