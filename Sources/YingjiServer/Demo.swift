@@ -97,6 +97,7 @@ public enum Demo {
                 try await group.waitForAll()
             }
         }
+        server.events.tellPeers(PeerMessage.jurisdictionRegistered, ["id": "demo"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for organisation in organisations { group.addTask { try await server.accounts.addOrganisation(organisation) } }
             try await group.waitForAll()

@@ -60,7 +60,8 @@ extension Server {
             for obligation in incident.obligationsDueSoon(now: now, lead: dueSoon.lead) where dueSoon.claim(obligation) {
                 guard case .object(var fields) = IncidentView.obligation(obligation, incident: incident) else { continue }
                 fields["secondsLeft"] = .int(Int64(max(0, (obligation.dueAt ?? now).timeIntervalSince(now)).rounded()))
-                await events.publish("obligation.due_soon", .object(fields), access: incident.access)
+                // Every server makes these reminders for its own boards from the shared data: not relayed.
+                await events.publish("obligation.due_soon", .object(fields), access: incident.access, relay: false)
                 announced.append((incident, obligation))
             }
         }

@@ -31,7 +31,10 @@ public struct ServerEvent: Sendable, Equatable {
 /// older than the kept window, gets a `reset` event: the client must reload its state.
 public actor EventBus {
     public static let kept = 10_000
-    private let boot: String
+    /// This server run's mark: event ids start with it, and messages to other servers carry it.
+    public nonisolated let boot: String
+    /// Where events for the other servers on the same database go (PostgreSQL); nil: none.
+    nonisolated let outbox: EventOutbox?
     private var counter = 0
     private var recent: [(number: Int, event: ServerEvent)] = []
     private var subscribers: [UUID: Subscriber] = [:]
@@ -46,13 +49,18 @@ public actor EventBus {
         }
     }
 
-    public init(boot: String = String(UInt32.random(in: 0...UInt32.max), radix: 36)) {
+    public init(boot: String = String(UInt32.random(in: 0...UInt32.max), radix: 36), outbox: EventOutbox? = nil) {
         self.boot = boot
+        self.outbox = outbox
     }
 
     public var subscriberCount: Int { subscribers.count }
 
-    public func publish(_ name: String, _ data: JSONValue, access: IncidentAccess? = nil) {
+    /// Sends the event to this server's boards and, unless `relay` is false, to the other servers'
+    /// (through `EventRelay`). Events every server makes up for itself, and those heard from another
+    /// server, are not relayed.
+    public func publish(_ name: String, _ data: JSONValue, access: IncidentAccess? = nil, relay: Bool = true) {
+        if relay { outbox?.put(PeerMessage(origin: boot, name: name, data: data, access: access).payload) }
         counter += 1
         let event = ServerEvent(id: "\(boot)-\(counter)", name: name, data: data, access: access)
         recent.append((counter, event))
@@ -60,6 +68,11 @@ public actor EventBus {
         // moved all ten thousand others each time.
         if recent.count > Self.kept + Self.kept / 10 { recent.removeFirst(recent.count - Self.kept) }
         for subscriber in subscribers.values { subscriber.offer(event) }
+    }
+
+    /// Tells the other servers something that is not for boards (`jurisdiction.registered`).
+    public nonisolated func tellPeers(_ name: String, _ data: JSONValue) {
+        outbox?.put(PeerMessage(origin: boot, name: name, data: data, access: nil).payload)
     }
 
     /// A keep-alive for every subscriber, so dead connections are noticed and proxies stay open.

@@ -57,7 +57,7 @@ public final class Server: Sendable {
         accounts = AccountService(repository: store.accounts, hasher: hasher, settings: authSettings, clock: self.clock, ids: ids, tree: { catalog.tree })
         incidents = IncidentService(repository: store.incidents, plans: catalog, clock: self.clock, ids: ids, hasher: SHA256ChainHasher())
         warnings = WarningService(repository: store.warnings, plans: catalog, clock: self.clock, ids: ids, hasher: SHA256ChainHasher())
-        events = EventBus()
+        events = EventBus(outbox: store.notifications == nil ? nil : EventOutbox())
         metrics = ServerMetrics()
     }
 
@@ -128,6 +128,9 @@ public final class Server: Sendable {
             logger: logger
         )
         app.addServices(OverdueSweeper(server: self, interval: sweepInterval))
+        if let channel = store.notifications, let outbox = events.outbox {
+            app.addServices(EventRelay(channel: channel, server: self, outbox: outbox))
+        }
         return app
     }
 

@@ -53,6 +53,7 @@ struct SystemRoutes {
             throw APIError.denied(.manageJurisdictions, detail: jurisdiction.parentID.map { "在「\(server.catalog.jurisdiction($0)?.name ?? $0)」之下" } ?? "（顶级辖区须有全部辖区的管理员）")
         }
         try await server.catalog.register(jurisdiction)
+        server.events.tellPeers(PeerMessage.jurisdictionRegistered, ["id": .string(jurisdiction.id)])
         return JSONResponse.make(.created, IncidentView.jurisdiction(jurisdiction, plan: server.catalog.plan(forJurisdiction: jurisdiction.id)),
                                  headers: [.location: "/api/v1/jurisdictions/\(jurisdiction.id)"])
     }

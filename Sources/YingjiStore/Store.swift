@@ -15,18 +15,22 @@ public final class Store: Sendable {
     public let accounts: SQLAccountRepository
     public let warnings: SQLWarningRepository
     public let engine: SQLEngine
+    /// LISTEN/NOTIFY among servers sharing the database (PostgreSQL); nil on SQLite.
+    public let notifications: NotificationChannel?
     private let closer: @Sendable () async throws -> Void
 
     /// How many connections serve reads beside the one that writes (PostgreSQL; SQLite reads open
     /// connections as they are needed, one per thread reading at once).
     public static let readConnections = 2
 
-    init(writer: GroupCommitWriter, reads: ReadConnections, engine: SQLEngine, closer: @escaping @Sendable () async throws -> Void) {
+    init(writer: GroupCommitWriter, reads: ReadConnections, engine: SQLEngine, notifications: NotificationChannel?,
+         closer: @escaping @Sendable () async throws -> Void) {
         incidents = SQLIncidentRepository(writer: writer, reads: reads, engine: engine)
         jurisdictions = SQLJurisdictionRepository(writer: writer, reads: reads)
         accounts = SQLAccountRepository(writer: writer, reads: reads)
         warnings = SQLWarningRepository(writer: writer, reads: reads)
         self.engine = engine
+        self.notifications = notifications
         self.closer = closer
     }
 
@@ -64,7 +68,8 @@ public final class Store: Sendable {
             }
             setup.append("SET search_path TO \(schema)")
         }
-        return try await prepare(engine: .postgres, setup: setup, connect: {
+        let notifications = NotificationChannel(schema: schema, configuration: configuration.coreConfiguration, logger: logger)
+        return try await prepare(engine: .postgres, setup: setup, notifications: notifications, connect: {
             let connection = try await PostgresConnection.connect(configuration: configuration.coreConfiguration, id: 1, logger: logger)
             return (connection.sql(), { try await connection.close() })
         }, runner: { database in SQLKitTransactionRunner(database: database, begin: "BEGIN") }, reads: { _, connect in
@@ -86,7 +91,7 @@ public final class Store: Sendable {
     /// Opens the maintenance connection, applies the engine's settings and the migrations, then
     /// the writer's runner and the read connections (`reads`, given the maintenance connection and
     /// a way to connect again); closes whatever it opened if any step fails.
-    private static func prepare(engine: SQLEngine, setup: [String],
+    private static func prepare(engine: SQLEngine, setup: [String], notifications: NotificationChannel? = nil,
                                 connect: @escaping () async throws -> (any SQLDatabase, @Sendable () async throws -> Void),
                                 runner makeRunner: (any SQLDatabase) throws -> any TransactionRunner,
                                 reads makeReads: (any SQLDatabase, () async throws -> (any SQLDatabase, @Sendable () async throws -> Void)) async throws
@@ -113,7 +118,7 @@ public final class Store: Sendable {
             closers.append({ reads.close() })
             let opened = closers
             return Store(writer: GroupCommitWriter(database: writeDatabase, runner: runner), reads: reads,
-                         engine: engine, closer: { await closeAll(opened) })
+                         engine: engine, notifications: notifications, closer: { await closeAll(opened) })
         } catch {
             await closeAll(closers)
             throw error

@@ -60,10 +60,12 @@ struct TestServer {
     /// The accounts most tests need: every role in Kunyu, the areas' duty officers and the administrator.
     static let usualAccounts = Demo.accounts.filter { $0.grant.jurisdictionID == "kunyu" || $0.grant.role == .administrator || $0.login.hasSuffix("-duty-officer") }
 
-    static func start(_ engine: Engine, clock: TestClock = TestClock(t0), accounts: [Demo.Account] = usualAccounts,
+    /// `store`: an open store to use instead of a fresh one of `engine`.
+    static func start(_ engine: Engine, store given: Store? = nil, clock: TestClock = TestClock(t0), accounts: [Demo.Account] = usualAccounts,
                       settings: AuthSettings = AuthSettings(), testClock: AdjustableClock? = nil, publicURL: String? = nil,
                       dueSoonLead: TimeInterval = Server.defaultDueSoonLead) async throws -> TestServer {
-        let store = try await engine.openStore()
+        let store: Store
+        if let given { store = given } else { store = try await engine.openStore() }
         do {
             let server = try await Server(store: store, library: planLibrary, clock: clock, testClock: testClock, hasher: PasswordHasher(cost: 4),
                                           authSettings: settings, publicURL: publicURL, dueSoonLead: dueSoonLead)

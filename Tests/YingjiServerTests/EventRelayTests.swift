@@ -1,0 +1,159 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SQLKit
+import Testing
+import YingjiCore
+import YingjiStore
+@testable import YingjiServer
+
+/// Servers sharing one PostgreSQL database hear each other's events (LISTEN/NOTIFY).
+@Suite struct EventRelayTests {
+    @Test func peerMessagesCarryTheEventAndWhoMaySeeIt() throws {
+        let access = IncidentAccess(jurisdiction: "kunyu", organisationID: "kunyu-chem", involvedOrganisations: ["kunyu-police", "kunyu-fire"])
+        let message = PeerMessage(origin: "b1", name: "incident.created", data: ["id": "inc_1", "grade": 3, "名称": "较大"], access: access)
+        let heard = try #require(PeerMessage(payload: message.payload))
+        #expect(heard == message)
+        #expect(heard.access?.involvedOrganisations == ["kunyu-police", "kunyu-fire"])
+        let open = PeerMessage(origin: "b1", name: "warning.changed", data: ["id": "w"], access: nil)
+        #expect(PeerMessage(payload: open.payload) == open)
+        // Too long for a NOTIFY: the others are told to reload instead.
+        let long = PeerMessage(origin: "b1", name: "incident.changed", data: ["text": .string(String(repeating: "长", count: 3_000))], access: access)
+        #expect(long.payload.utf8.count <= NotificationChannel.payloadLimit)
+        let sent = try #require(PeerMessage(payload: long.payload))
+        #expect(sent.name == "reset")
+        #expect(sent.origin == "b1")
+        #expect(sent.access == nil)
+        // Anything else on the channel is not a message.
+        #expect(PeerMessage(payload: "hello") == nil)
+        #expect(PeerMessage(payload: #"{"origin":"b1","name":"x"}"#) == nil)
+        #expect(PeerMessage(payload: #"{"origin":"b1","name":"x","data":1,"access":{"organisationID":"o"}}"#) == nil)
+    }
+
+    @Test func theOutboxKeepsOrderWaitsAndCountsWhatItDropped() async throws {
+        let outbox = EventOutbox()
+        outbox.put("1")
+        outbox.put("2")
+        var taken = await outbox.take()
+        #expect(taken.messages == ["1", "2"])
+        #expect(taken.dropped == 0)
+        // A take waits for the next message.
+        let waiting = Task { await outbox.take() }
+        try await Task.sleep(for: .milliseconds(50))
+        outbox.put("3")
+        taken = await waiting.value
+        #expect(taken.messages == ["3"])
+        // What a dropped connection did not send goes back ahead of what came meanwhile.
+        outbox.put("5")
+        outbox.putBack(["3", "4"])
+        #expect(await outbox.take().messages == ["3", "4", "5"])
+        // Past the limit the oldest are dropped, and counted.
+        for number in 0..<(EventOutbox.limit + 3) { outbox.put(String(number)) }
+        taken = await outbox.take()
+        #expect(taken.dropped == 3)
+        #expect(taken.messages.count == EventOutbox.limit)
+        #expect(taken.messages.first == "3")
+        // A cancelled take returns at once, empty.
+        let cancelled = Task { await outbox.take() }
+        try await Task.sleep(for: .milliseconds(50))
+        cancelled.cancel()
+        #expect(await cancelled.value.messages.isEmpty)
+        // SQLite has no channel and its bus sends nothing anywhere.
+        let sqlite = try await Engine.sqlite.openStore()
+        #expect(sqlite.notifications == nil)
+        try await sqlite.close()
+    }
+
+    @Test func serversOnOnePostgreSQLDatabaseHearEachOther() async throws {
+        let url = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+        guard !url.isEmpty else { return }  // PostgreSQL only (CI sets DATABASE_URL)
+        let schema = "r_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let a = try await TestServer.start(.postgres, store: try await Store.open(postgresURL: url, schema: schema))
+        let storeB = try await Store.open(postgresURL: url, schema: schema)
+        let b = try await Server(store: storeB, library: planLibrary, clock: a.clock, hasher: PasswordHasher(cost: 4))
+        let channel = try #require(a.server.store.notifications)
+        #expect(channel.name == "yingji_events_" + schema)
+        #expect(storeB.notifications?.name == channel.name)
+        let relays = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for server in [a.server, b] {
+                    group.addTask { try? await EventRelay(channel: channel, server: server, outbox: server.events.outbox!).run() }
+                }
+            }
+        }
+        let onA = await a.server.events.subscribe(lastEventID: nil)
+        let onB = await b.events.subscribe(lastEventID: nil)
+        var fromA = onA.stream.makeAsyncIterator()
+        var fromB = onB.stream.makeAsyncIterator()
+        /// The next event named `name` on a bus's stream (others are listed in `skipped`), or nil after 10 s.
+        func next(_ name: String, on bus: EventBus, _ iterator: inout AsyncStream<ServerEvent>.Iterator, skipped: inout [String]) async -> ServerEvent? {
+            let timer = Task {
+                try await Task.sleep(for: .seconds(10))
+                await bus.publish("test.timeout", [:], relay: false)
+            }
+            defer { timer.cancel() }
+            while let event = await iterator.next() {
+                if event.name == name { return event }
+                if event.name == "test.timeout" { return nil }
+                skipped.append(event.name)
+            }
+            return nil
+        }
+        var skipped: [String] = []
+        // Until both listen, a NOTIFY reaches nobody: A says hello until B hears it.
+        let hello = Task {
+            for round in 0..<100 {
+                await a.server.events.publish("test.hello", ["round": .int(Int64(round))])
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let heardHello = await next("test.hello", on: b.events, &fromB, skipped: &skipped)
+        hello.cancel()
+        #expect(heardHello != nil, "B never heard A")
+        #expect(heardHello?.id.hasPrefix(b.events.boot + "-") == true)
+
+        // An incident reported through A appears on B's boards, once, under B's event ids; a
+        // jurisdiction added through A is known to B.
+        let app = Application(router: a.server.router())
+        let (id, added) = try await app.test(.router) { client in
+            let created = try await create(client)
+            let response = try await client.execute(uri: "/api/v1/jurisdictions", method: .post, headers: headers(as: "admin"),
+                                                    body: json(["id": "kunyu-tc9", "name": "第九团场", "parentID": "kunyu", "planID": "kunyu"]))
+            return (try #require(created["id"] as? String), response.status)
+        }
+        #expect(added == .created)
+        let onBoardB = await next("incident.created", on: b.events, &fromB, skipped: &skipped)
+        #expect(onBoardB?.data["id"]?.stringValue == id)
+        #expect(onBoardB?.id.hasPrefix(b.events.boot + "-") == true)
+        #expect(onBoardB?.access == IncidentAccess(jurisdiction: "kunyu", organisationID: nil, involvedOrganisations: []))
+        let deadline = Date().addingTimeInterval(10)
+        while b.catalog.jurisdiction("kunyu-tc9") == nil && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(b.catalog.plan(forJurisdiction: "kunyu-tc9")?.id == "kunyu")
+        // A reminder each server makes for itself is not sent; what B sends, A hears, and A never
+        // hears its own events back.
+        await a.server.events.publish("obligation.due_soon", ["id": "o"], relay: false)
+        await a.server.events.publish("test.marker", ["from": "a"])
+        var skippedOnB: [String] = []
+        #expect(await next("test.marker", on: b.events, &fromB, skipped: &skippedOnB) != nil)
+        #expect(!skippedOnB.contains("obligation.due_soon"))
+        await b.events.publish("test.marker", ["from": "b"])
+        var skippedOnA: [String] = []
+        let marker = await next("test.marker", on: a.server.events, &fromA, skipped: &skippedOnA)  // A's own marker first
+        #expect(marker?.data["from"]?.stringValue == "a")
+        let fromPeer = await next("test.marker", on: a.server.events, &fromA, skipped: &skippedOnA)
+        #expect(fromPeer?.data["from"]?.stringValue == "b")
+        #expect(skippedOnA.filter { $0 == "incident.created" }.count == 1)
+
+        // The channel's connections drop: each server reconnects and tells its boards to reload.
+        _ = try await storeB.incidents.database.raw("""
+            SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+            WHERE application_name = \(bind: channel.name)
+            """).all()
+        let reset = await next("reset", on: b.events, &fromB, skipped: &skipped)
+        #expect(reset?.data["reason"]?.stringValue?.contains("重新加载") == true)
+        relays.cancel()
+        await relays.value
+        try await storeB.close()
+        try await a.server.store.close()
+    }
+}
