@@ -53,6 +53,7 @@ public final class EventOutbox: @unchecked Sendable {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let ready = lock.withLock {
                         if !pending.isEmpty || dropped > 0 || Task.isCancelled { return true }
+                        precondition(waiter == nil, "EventOutbox has one reader")
                         waiter = continuation
                         return false
                     }
@@ -130,27 +131,34 @@ struct PeerMessage: Equatable {
 
 /// Sends this server's events to the others and publishes theirs here, over the store's
 /// notification channel; reconnects (after 0.5 s, doubling to 10 s) when the connection drops.
+/// Delivery is at least once: a message whose NOTIFY went out just as the connection dropped is
+/// sent again, and a board may see that event twice (boards reload the incident either way).
 struct EventRelay: Service {
     let channel: NotificationChannel
     let server: Server
     let outbox: EventOutbox
+    /// With nothing to send for this long, a round trip checks the connection is alive.
+    var idleCheck: Duration = .seconds(30)
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             var delay = 0.5
-            var connectedBefore = false
+            var missedSome = false
             while !Task.isCancelled {
+                let began = ContinuousClock.now
                 do {
-                    try await channel.withConnection { heard, send in
-                        if connectedBefore {
-                            // Whatever the others published while this server was not listening is lost here.
+                    try await channel.withConnection { heard, connection in
+                        // Listening from here on. Jurisdictions added through another server while
+                        // this one was not (or before it started) are read again; if anything else
+                        // may have been missed, the boards are told to reload.
+                        await server.reloadJurisdictions()
+                        if missedSome {
                             await server.events.publish(PeerMessage.resetName, ["reason": "与其他服务实例的连接已恢复，请重新加载"], relay: false)
                         }
-                        connectedBefore = true
-                        delay = 0.5
+                        missedSome = false
                         try await withThrowingTaskGroup(of: Void.self) { group in
                             group.addTask { try await listen(heard) }
-                            group.addTask { try await sendAll(send) }
+                            group.addTask { try await sendAll(connection) }
                             try await group.next()
                             group.cancelAll()
                         }
@@ -159,6 +167,9 @@ struct EventRelay: Service {
                     guard !Task.isCancelled else { break }
                     server.logger.warning("与其他服务实例的事件通道中断，稍后重连", metadata: ["channel": "\(channel.name)", "error": "\(String(reflecting: error))"])
                 }
+                missedSome = true
+                // A connection that held for a while starts the back-off again; one that keeps failing does not.
+                if ContinuousClock.now - began > .seconds(10) { delay = 0.5 }
                 try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
                 delay = min(delay * 2, 10)
             }
@@ -178,16 +189,40 @@ struct EventRelay: Service {
         throw CancellationError()
     }
 
-    private func sendAll(_ send: @Sendable (String) async throws -> Void) async throws {
+    private func sendAll(_ connection: NotificationConnection) async throws {
         while !Task.isCancelled {
-            var (messages, dropped) = await outbox.take()
+            let taken = await withTaskGroup(of: (messages: [String], dropped: Int)?.self) { group in
+                group.addTask { await outbox.take() }
+                group.addTask {
+                    try? await Task.sleep(for: idleCheck)
+                    return nil
+                }
+                // Both results are read: a take that finished as the timer did keeps what it took.
+                var taken: (messages: [String], dropped: Int)?
+                for await result in group {
+                    group.cancelAll()
+                    if let result, !result.messages.isEmpty || result.dropped > 0 { taken = result }
+                }
+                return taken
+            }
+            guard let (taken, dropped) = taken else {
+                guard !Task.isCancelled else { return }
+                try await connection.ping()
+                continue
+            }
+            var messages = taken
             if dropped > 0 {
                 messages.insert(PeerMessage(origin: server.events.boot, name: PeerMessage.resetName,
                                             data: ["reason": "事件过多未能及时转发，请重新加载"], access: nil).payload, at: 0)
             }
             for (index, message) in messages.enumerated() {
                 do {
-                    try await send(message)
+                    try await connection.send(message)
+                } catch let refused as NotificationRefused {
+                    // Sending it again would fail again: the others are told to reload instead.
+                    server.logger.error("事件未能转发给其他服务实例", metadata: ["channel": "\(channel.name)", "error": "\(refused)"])
+                    try await connection.send(PeerMessage(origin: server.events.boot, name: PeerMessage.resetName,
+                                                          data: ["reason": "有事件未能转发，请重新加载"], access: nil).payload)
                 } catch {
                     outbox.putBack(Array(messages[index...]))
                     throw error
@@ -201,12 +236,17 @@ extension Server {
     /// An event another server published: to this server's boards, or, for a jurisdiction
     /// registered there, this server's jurisdictions read again.
     func received(_ message: PeerMessage) async {
-        if message.name == PeerMessage.jurisdictionRegistered {
-            do { try await catalog.load() } catch {
-                logger.error("重新读取辖区失败", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            return
+        // A reset from another server may stand for a jurisdiction this one never heard of.
+        if message.name == PeerMessage.jurisdictionRegistered || message.name == PeerMessage.resetName {
+            await reloadJurisdictions()
+            guard message.name == PeerMessage.resetName else { return }
         }
         await events.publish(message.name, message.data, access: message.access, relay: false)
+    }
+
+    func reloadJurisdictions() async {
+        do { try await catalog.load() } catch {
+            logger.error("重新读取辖区失败", metadata: ["error": "\(String(reflecting: error))"])
+        }
     }
 }

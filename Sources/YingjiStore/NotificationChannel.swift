@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Crypto
 import PostgresKit
 
 /// PostgreSQL's LISTEN/NOTIFY on one channel, for servers that share a database: what one of
@@ -18,7 +19,7 @@ public struct NotificationChannel: Sendable {
     public static let payloadLimit = 7_900
 
     init(schema: String?, configuration: PostgresConnection.Configuration, logger: Logger) {
-        name = String(("yingji_events" + (schema.map { "_" + $0 } ?? "")).prefix(63))
+        name = Self.name(schema: schema)
         var configuration = configuration
         // Named in pg_stat_activity after its channel, so an operator can tell it from the others.
         configuration.options.additionalStartupParameters.append(("application_name", name))
@@ -26,19 +27,27 @@ public struct NotificationChannel: Sendable {
         self.logger = logger
     }
 
-    /// Opens a connection of its own, LISTENs, and runs `body` with the payloads heard and a way
-    /// to NOTIFY on the same connection (a server also hears what it sent itself). The connection
-    /// is closed when `body` returns or throws; a dropped connection ends `heard` with an error.
+    /// `yingji_events[_<schema>]`; a schema too long for a 63-byte identifier keeps its first 40
+    /// characters and a digest of the whole name, so two long schemas never share a channel.
+    static func name(schema: String?) -> String {
+        guard let schema else { return "yingji_events" }
+        let full = "yingji_events_" + schema
+        guard full.utf8.count > 63 else { return full }
+        let digest = SHA256.hash(data: Data(schema.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return "yingji_events_" + schema.prefix(40) + "_" + digest
+    }
+
+    /// Opens a connection of its own, LISTENs, and runs `body` with the payloads heard and the
+    /// connection to NOTIFY on (a server also hears what it sent itself). The connection is closed
+    /// when `body` returns or throws; a dropped connection ends `heard` with an error.
     public func withConnection<T: Sendable>(
-        _ body: (_ heard: AsyncThrowingMapSequence<PostgresNotificationSequence, String>, _ send: @escaping @Sendable (String) async throws -> Void) async throws -> T
+        _ body: (_ heard: AsyncThrowingMapSequence<PostgresNotificationSequence, String>, _ connection: NotificationConnection) async throws -> T
     ) async throws -> T {
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 99, logger: logger)
         do {
             let channel = name
             let result = try await connection.listen(on: channel) { notifications in
-                try await body(notifications.map(\.payload)) { payload in
-                    try await connection.sql().raw("SELECT pg_notify(\(bind: channel), \(bind: payload)) AS sent").run()
-                }
+                try await body(notifications.map(\.payload), NotificationConnection(connection: connection, channel: channel))
             }
             try? await connection.close()
             return result
@@ -47,4 +56,31 @@ public struct NotificationChannel: Sendable {
             throw error
         }
     }
+}
+
+/// The channel's connection, for sending.
+public struct NotificationConnection: Sendable {
+    let connection: PostgresConnection
+    let channel: String
+
+    /// NOTIFY with `payload`. `NotificationRefused` when the database refused this message itself
+    /// (sending it again would fail again); any other error means the connection is in doubt.
+    public func send(_ payload: String) async throws {
+        do {
+            try await connection.sql().raw("SELECT pg_notify(\(bind: channel), \(bind: payload)) AS sent").run()
+        } catch let error as PSQLError where error.code == .server {
+            throw NotificationRefused(reason: error.serverInfo?[.message] ?? "\(error)")
+        }
+    }
+
+    /// A round trip, so a connection that died without a word is noticed.
+    public func ping() async throws {
+        try await connection.sql().raw("SELECT 1 AS alive").run()
+    }
+}
+
+/// The database refused one message (its reason in `reason`); the connection is fine.
+public struct NotificationRefused: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "数据库拒绝了这条事件通知：\(reason)" }
 }
