@@ -185,7 +185,8 @@ def fresh_postgres_database(url):
     """A new, empty database on the server `url` names, so --demo seeds it; '' when no URL."""
     if not url:
         return ""
-    name = f"yingji_bench_{os.getpid()}"
+    fresh_postgres_database.count = getattr(fresh_postgres_database, "count", 0) + 1
+    name = f"yingji_bench_{os.getpid()}_{fresh_postgres_database.count}"
     base, _, query = url.partition("?")
     server = base.rsplit("/", 1)[0]
     admin = f"{server}/postgres" + (f"?{query}" if query else "")

@@ -3,10 +3,11 @@
 (A B A B …, each on a fresh `serve --demo` file, signed in, wrk -c32 for --duration seconds) so
 a drifting machine moves both alike; with --reads, the incident detail read, measurement (c),
 instead; with --list, the incident list (`GET /api/v1/incidents?limit=20`, read on the store's
-list threads). Also gives the server's CPU time per request, read from /proc over the load. Prints
+list threads). Also gives the server's CPU time per request, read from /proc over the load. With --postgres, each run is on
+a fresh database of DATABASE_URL's server (PostgreSQL) instead of a SQLite file. Prints
 each round, each median and the median of the paired ratios.
 
-    python3 scripts/intake_pair.py NEW_BINARY OLD_BINARY [--rounds 5] [--duration 8] [--reads | --list]
+    python3 scripts/intake_pair.py NEW_BINARY OLD_BINARY [--rounds 5] [--duration 8] [--reads | --list] [--postgres]
 """
 import argparse
 import os
@@ -25,8 +26,12 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def intake(binary, work, run, duration, reads=False, listing=False):
-    server, port, _ = bench.start(binary, ["serve", "--db", os.path.join(work, f"{run}-{os.path.basename(binary)}.sqlite"), "--demo"])
+def intake(binary, work, run, duration, reads=False, listing=False, postgres=False):
+    database_url = bench.fresh_postgres_database(os.environ.get("DATABASE_URL", "")) if postgres else None
+    if postgres and not database_url:
+        raise SystemExit("--postgres needs DATABASE_URL")
+    server, port, _ = bench.start(binary, ["serve", "--db", os.path.join(work, f"{run}-{os.path.basename(binary)}.sqlite"), "--demo"],
+                                  env_db=database_url)
     try:
         auth = sign_in(port)
         script = bench.wrk_script(work, auth, not (reads or listing))
@@ -48,13 +53,14 @@ def main():
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--reads", action="store_true", help="load the incident detail read instead of intake")
     parser.add_argument("--list", action="store_true", help="load the incident list (GET /api/v1/incidents?limit=20) instead of intake")
+    parser.add_argument("--postgres", action="store_true", help="on a fresh database of DATABASE_URL's PostgreSQL server instead of SQLite")
     args = parser.parse_args()
     a, b = os.path.abspath(args.a), os.path.abspath(args.b)
     work = tempfile.mkdtemp(prefix="yingji-intake-")
     results = {a: [], b: []}
     for run in range(args.rounds):
         for binary in (a, b):
-            results[binary].append(intake(binary, work, run, args.duration, args.reads, args.list))
+            results[binary].append(intake(binary, work, run, args.duration, args.reads, args.list, args.postgres))
         ra, rb = results[a][-1], results[b][-1]
         print(f"round {run + 1}: A {ra['rps']:.0f}/s p99 {ra['p99']:.1f} ms cpu {ra['cpu_ms']:.3f} ms/req; "
               f"B {rb['rps']:.0f}/s p99 {rb['p99']:.1f} ms cpu {rb['cpu_ms']:.3f} ms/req")

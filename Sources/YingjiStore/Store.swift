@@ -133,6 +133,24 @@ public final class Store: Sendable {
 
     public func close() async throws { try await closer() }
 
+    /// SQLite: writes a consistent copy of the whole database to a new file at `path` (`VACUUM
+    /// INTO`: one snapshot, taken while a running server keeps writing; compacted, with no WAL
+    /// beside it). PostgreSQL has its own tools (pg_dump).
+    public func backup(to path: String) async throws {
+        guard engine == .sqlite else { throw StoreError.backupNeedsSQLite }
+        try await incidents.database.raw("VACUUM INTO \(bind: path)").run()
+    }
+
+    /// How much the database holds: incidents, warnings and timeline entries (both kinds of chain).
+    public func contents() async throws -> (incidents: Int, warnings: Int, entries: Int) {
+        let row = try await incidents.reads.database.raw("""
+            SELECT (SELECT COUNT(*) FROM incidents) AS incidents, (SELECT COUNT(*) FROM warnings) AS warnings,
+                   (SELECT COUNT(*) FROM timeline) AS entries
+            """).all().first
+        return (try row?.decode(column: "incidents", as: Int.self) ?? 0, try row?.decode(column: "warnings", as: Int.self) ?? 0,
+                try row?.decode(column: "entries", as: Int.self) ?? 0)
+    }
+
     /// Recomputes every timeline chain (or one incident's); returns the breaks found.
     public func verifyTimelines(incidentID: String? = nil, hasher: ChainHasher = SHA256ChainHasher()) async throws -> [ChainBreak] {
         var ids = [String]()
@@ -148,11 +166,13 @@ public final class Store: Sendable {
 public enum StoreError: Error, CustomStringConvertible {
     case invalidSchema(String)
     case closed
+    case backupNeedsSQLite
 
     public var description: String {
         switch self {
         case .invalidSchema(let name): return "PostgreSQL schema 名称无效：\(name)（须为小写字母、数字、下划线）"
         case .closed: return "数据库已关闭"
+        case .backupNeedsSQLite: return "yingji backup 只备份 SQLite 数据库；PostgreSQL 请用 pg_dump"
         }
     }
 }

@@ -10,7 +10,7 @@ struct Yingji: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "yingji",
         abstract: "应急（Yingji）：把生产安全事故应急预案变成可执行的规则。",
-        subcommands: [ServeCommand.self, Classify.self, PlanCommand.self, AuditCommand.self, AdminCommand.self, UserCommand.self, TokenCommand.self, OrgCommand.self, BenchHelloCommand.self]
+        subcommands: [ServeCommand.self, Classify.self, PlanCommand.self, AuditCommand.self, BackupCommand.self, AdminCommand.self, UserCommand.self, TokenCommand.self, OrgCommand.self, BenchHelloCommand.self]
     )
 
     static func main() async {

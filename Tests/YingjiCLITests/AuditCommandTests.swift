@@ -45,4 +45,63 @@ import YingjiPlans
         #expect(result.status == 1)
         #expect(result.stdout.contains("断点：事故 \(incident) 的第 2 条记录：内容与哈希不符，本条记录被修改"))
     }
+
+    func backupPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("backup-\(UUID().uuidString).sqlite").path
+    }
+
+    @Test func aBackupIsAWholeCopyAndItsChainsAreChecked() async throws {
+        let (path, incident, store) = try await database()
+        // Taken while the source is open (as under a running server).
+        let target = backupPath()
+        let result = try CLI.run(["backup", "--db", path, "--to", target])
+        try await store.close()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("已备份到 \(target)：事故 1 起、预警 0 条、记录 "))
+        #expect(result.stdout.contains("记录链全部完整"))
+        let copy = try await Store.open(path: target)
+        #expect(try await copy.incidents.incident(id: incident)?.status == .verified)
+        let original = try await Store.open(path: path)
+        #expect(try await copy.incidents.timeline(incidentID: incident) == original.incidents.timeline(incidentID: incident))
+        #expect(try await copy.contents().entries == original.contents().entries)
+        try await copy.close()
+        try await original.close()
+        // The copy serves as a database of its own: audit verify passes on it.
+        #expect(try CLI.run(["audit", "verify", "--db", target]).stdout.contains("核验 1 起事故：记录链全部完整"))
+    }
+
+    @Test func aBackupNeverOverwritesAndNamesWhatIsWrong() async throws {
+        let (path, _, store) = try await database()
+        try await store.close()
+        let existing = backupPath()
+        try Data("别的文件".utf8).write(to: URL(fileURLWithPath: existing))
+        var result = try CLI.run(["backup", "--db", path, "--to", existing])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--to：文件已存在"))
+        #expect(try String(contentsOfFile: existing, encoding: .utf8) == "别的文件")
+        result = try CLI.run(["backup", "--db", path, "--to", "/nonexistent-dir-\(UUID().uuidString)/b.sqlite"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--to：目录不存在"))
+        let missing = backupPath()
+        result = try CLI.run(["backup", "--db", missing + ".none", "--to", missing])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--db：数据库文件不存在"))
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        result = try CLI.run(["backup", "--db", path, "--to", missing], databaseURL: "postgres://nobody@127.0.0.1:1/none")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("DATABASE_URL 已设置") && result.stderr.contains("pg_dump"))
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
+    @Test func aBackupOfATamperedDatabaseSaysSoAndFails() async throws {
+        let (path, incident, store) = try await database()
+        try await store.incidents.database.raw("DROP TRIGGER timeline_no_update").run()
+        try await store.incidents.database.raw("UPDATE timeline SET actor = '别人' WHERE incident_id = \(bind: incident) AND sequence = 1").run()
+        try await store.close()
+        let target = backupPath()
+        let result = try CLI.run(["backup", "--db", path, "--to", target])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("断点：事故 \(incident) 的第 1 条记录：内容与哈希不符"))
+        #expect(result.stdout.contains("1 条记录链有断点"))
+    }
 }

@@ -17,14 +17,15 @@ enum CLI {
         let stderr: String
     }
 
-    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    /// `databaseURL`: DATABASE_URL for the command (none unless given).
+    static func run(_ arguments: [String], input: String? = nil, databaseURL: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = root
         // These tests work on SQLite files they make; CI's PostgreSQL is for the store tests.
         var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = nil
+        environment["DATABASE_URL"] = databaseURL
         process.environment = environment
         let out = Pipe()
         let err = Pipe()

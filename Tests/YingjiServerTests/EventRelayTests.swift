@@ -111,16 +111,19 @@ import YingjiCore
             }
             return nil
         }
-        var skipped: [String] = []
-        // Until both listen, a NOTIFY reaches nobody: A says hello until B hears it.
-        let hello = Task {
-            for round in 0..<100 {
-                await a.server.events.publish("test.hello", ["round": .int(Int64(round))])
-                try? await Task.sleep(for: .milliseconds(100))
+        /// A publishes `name` every 0.1 s (for 10 s at most) until B hears it: until both listen, a NOTIFY reaches nobody.
+        func untilBHears(_ name: String, skipped: inout [String]) async -> ServerEvent? {
+            let saying = Task {
+                for round in 0..<100 {
+                    await a.server.events.publish(name, ["round": .int(Int64(round))])
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
             }
+            defer { saying.cancel() }
+            return await next(name, on: b.events, &fromB, skipped: &skipped)
         }
-        let heardHello = await next("test.hello", on: b.events, &fromB, skipped: &skipped)
-        hello.cancel()
+        var skipped: [String] = []
+        let heardHello = await untilBHears("test.hello", skipped: &skipped)
         #expect(heardHello != nil, "B never heard A")
         #expect(heardHello?.id.hasPrefix(b.events.boot + "-") == true)
 
@@ -168,14 +171,7 @@ import YingjiCore
         let reset = await next("reset", on: b.events, &fromB, skipped: &skipped)
         #expect(reset?.data["reason"]?.stringValue?.contains("重新加载") == true)
         #expect(b.catalog.plan(forJurisdiction: "kunyu-tc10")?.id == "kunyu")
-        let again = Task {
-            for round in 0..<100 {
-                await a.server.events.publish("test.again", ["round": .int(Int64(round))])
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        let heardAgain = await next("test.again", on: b.events, &fromB, skipped: &skipped)
-        again.cancel()
+        let heardAgain = await untilBHears("test.again", skipped: &skipped)
         #expect(heardAgain != nil, "B heard nothing from A after the reconnect")
         relays.cancel()
         await relays.value
