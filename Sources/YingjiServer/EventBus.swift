@@ -60,7 +60,7 @@ public actor EventBus {
     /// (through `EventRelay`). Events every server makes up for itself, and those heard from another
     /// server, are not relayed.
     public func publish(_ name: String, _ data: JSONValue, access: IncidentAccess? = nil, relay: Bool = true) {
-        if relay { outbox?.put(PeerMessage(origin: boot, name: name, data: data, access: access).payload) }
+        if relay { outbox?.put(PeerMessage(name: name, data: data, access: access).line) }
         counter += 1
         let event = ServerEvent(id: "\(boot)-\(counter)", name: name, data: data, access: access)
         recent.append((counter, event))
@@ -72,7 +72,7 @@ public actor EventBus {
 
     /// Tells the other servers something that is not for boards (`jurisdiction.registered`).
     public nonisolated func tellPeers(_ name: String, _ data: JSONValue) {
-        outbox?.put(PeerMessage(origin: boot, name: name, data: data, access: nil).payload)
+        outbox?.put(PeerMessage(name: name, data: data, access: nil).line)
     }
 
     /// A keep-alive for every subscriber, so dead connections are noticed and proxies stay open.

@@ -16,6 +16,7 @@ import YingjiStore
 ///   sent a `reset` (reload), since they may have missed what the others published meanwhile.
 /// - `jurisdiction.registered` is not for boards: the others read their jurisdictions again, so a
 ///   jurisdiction added through one server takes reports on all of them.
+/// The events waiting to be sent to the other servers, each one line (`PeerMessage.line`).
 public final class EventOutbox: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [String] = []
@@ -80,19 +81,22 @@ public final class EventOutbox: @unchecked Sendable {
     }
 }
 
-/// What travels between servers: one event, with the server it came from.
+/// What travels between servers: events, each one line of JSON, packed into NOTIFY payloads
+/// (`Packet`) that name the server they came from on their first line, so a server skips its own
+/// without parsing them.
 struct PeerMessage: Equatable {
     static let resetName = "reset"
     static let jurisdictionRegistered = "jurisdiction.registered"
 
-    let origin: String
     let name: String
     let data: JSONValue
     let access: IncidentAccess?
 
-    var payload: String {
+    /// The event as one line of JSON (canonical JSON escapes every newline). An event too long
+    /// for a payload becomes a `reset`: the others' boards reload instead of missing it.
+    var line: String {
         let message: JSONValue = [
-            "origin": .string(origin), "name": .string(name), "data": data,
+            "name": .string(name), "data": data,
             "access": access.map { access in
                 [
                     "jurisdiction": .string(access.jurisdiction), "organisationID": .optional(access.organisationID),
@@ -101,16 +105,18 @@ struct PeerMessage: Equatable {
             } ?? .null,
         ]
         let text = String(decoding: message.canonicalBytes, as: UTF8.self)
-        guard text.utf8.count <= NotificationChannel.payloadLimit else {
-            return PeerMessage(origin: origin, name: Self.resetName, data: ["reason": "事件过大，请重新加载"], access: nil).payload
+        guard text.utf8.count <= Self.longestLine else {
+            return PeerMessage(name: Self.resetName, data: ["reason": "事件过大，请重新加载"], access: nil).line
         }
         return text
     }
 
-    /// The message in a payload; nil for anything that is not one (never from a Yingji server).
-    init?(payload: String) {
-        guard let value = try? JSONValue.parse(payload), let origin = value["origin"]?.stringValue, let name = value["name"]?.stringValue,
-              let data = value["data"] else { return nil }
+    /// Room for a line in a payload beside the sender's name.
+    static let longestLine = NotificationChannel.payloadLimit - 100
+
+    /// The event in a line; nil for anything that is not one.
+    init?(line: Substring) {
+        guard let value = try? JSONValue.parse(String(line)), let name = value["name"]?.stringValue, let data = value["data"] else { return nil }
         var access: IncidentAccess?
         if let fields = value["access"], fields != .null {
             guard let jurisdiction = fields["jurisdiction"]?.stringValue else { return nil }
@@ -118,14 +124,35 @@ struct PeerMessage: Equatable {
             if case .array(let items)? = fields["involvedOrganisations"] { involved = items.compactMap(\.stringValue) }
             access = IncidentAccess(jurisdiction: jurisdiction, organisationID: fields["organisationID"]?.stringValue, involvedOrganisations: involved)
         }
-        self.init(origin: origin, name: name, data: data, access: access)
+        self.init(name: name, data: data, access: access)
     }
 
-    init(origin: String, name: String, data: JSONValue, access: IncidentAccess?) {
-        self.origin = origin
+    init(name: String, data: JSONValue, access: IncidentAccess?) {
         self.name = name
         self.data = data
         self.access = access
+    }
+
+    /// NOTIFY payloads: `origin`, then lines, each payload within the limit, in order.
+    static func packets(origin: String, lines: [String]) -> [String] {
+        var packets: [String] = []
+        var current = origin
+        for line in lines {
+            if current.utf8.count + 1 + line.utf8.count > NotificationChannel.payloadLimit, current != origin {
+                packets.append(current)
+                current = origin
+            }
+            current += "\n" + line
+        }
+        if current != origin { packets.append(current) }
+        return packets
+    }
+
+    /// The sender's name, and a way to read the events a payload carries (nil: not a payload of ours).
+    static func unpack(_ payload: String) -> (origin: Substring, messages: () -> [PeerMessage?])? {
+        guard let newline = payload.firstIndex(of: "\n") else { return nil }
+        let origin = payload[..<newline]
+        return (origin, { payload[payload.index(after: newline)...].split(separator: "\n").map { PeerMessage(line: $0) } })
     }
 }
 
@@ -179,17 +206,24 @@ struct EventRelay: Service {
     private func listen(_ heard: some AsyncSequence<String, Error>) async throws {
         let boot = server.events.boot
         for try await payload in heard {
-            guard let message = PeerMessage(payload: payload) else {
+            guard let (origin, messages) = PeerMessage.unpack(payload) else {
                 server.logger.warning("事件通道收到无法识别的消息，已忽略", metadata: ["channel": "\(channel.name)"])
                 continue
             }
-            guard message.origin != boot else { continue }
-            await server.received(message)
+            guard origin != boot else { continue }
+            for message in messages() {
+                guard let message else {
+                    server.logger.warning("事件通道收到无法识别的事件，已忽略", metadata: ["channel": "\(channel.name)"])
+                    continue
+                }
+                await server.received(message)
+            }
         }
         throw CancellationError()
     }
 
     private func sendAll(_ connection: NotificationConnection) async throws {
+        let boot = server.events.boot
         while !Task.isCancelled {
             let taken = await withTaskGroup(of: (messages: [String], dropped: Int)?.self) { group in
                 group.addTask { await outbox.take() }
@@ -210,23 +244,27 @@ struct EventRelay: Service {
                 try await connection.ping()
                 continue
             }
-            var messages = taken
+            var lines = taken
             if dropped > 0 {
-                messages.insert(PeerMessage(origin: server.events.boot, name: PeerMessage.resetName,
-                                            data: ["reason": "事件过多未能及时转发，请重新加载"], access: nil).payload, at: 0)
+                lines.insert(PeerMessage(name: PeerMessage.resetName, data: ["reason": "事件过多未能及时转发，请重新加载"], access: nil).line, at: 0)
             }
-            for (index, message) in messages.enumerated() {
+            // Everything waiting goes in as few NOTIFYs as the payload limit allows.
+            var sent = 0
+            for packet in PeerMessage.packets(origin: boot, lines: lines) {
+                let count = packet.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
                 do {
-                    try await connection.send(message)
+                    try await connection.send(packet)
                 } catch let refused as NotificationRefused {
                     // Sending it again would fail again: the others are told to reload instead.
                     server.logger.error("事件未能转发给其他服务实例", metadata: ["channel": "\(channel.name)", "error": "\(refused)"])
-                    try await connection.send(PeerMessage(origin: server.events.boot, name: PeerMessage.resetName,
-                                                          data: ["reason": "有事件未能转发，请重新加载"], access: nil).payload)
+                    try await connection.send(PeerMessage.packets(origin: boot, lines: [
+                        PeerMessage(name: PeerMessage.resetName, data: ["reason": "有事件未能转发，请重新加载"], access: nil).line,
+                    ])[0])
                 } catch {
-                    outbox.putBack(Array(messages[index...]))
+                    outbox.putBack(Array(lines[sent...]))
                     throw error
                 }
+                sent += count
             }
         }
     }

@@ -23,23 +23,33 @@ import YingjiCore
 
     @Test func peerMessagesCarryTheEventAndWhoMaySeeIt() throws {
         let access = IncidentAccess(jurisdiction: "kunyu", organisationID: "kunyu-chem", involvedOrganisations: ["kunyu-police", "kunyu-fire"])
-        let message = PeerMessage(origin: "b1", name: "incident.created", data: ["id": "inc_1", "grade": 3, "名称": "较大"], access: access)
-        let heard = try #require(PeerMessage(payload: message.payload))
-        #expect(heard == message)
-        #expect(heard.access?.involvedOrganisations == ["kunyu-police", "kunyu-fire"])
-        let open = PeerMessage(origin: "b1", name: "warning.changed", data: ["id": "w"], access: nil)
-        #expect(PeerMessage(payload: open.payload) == open)
+        let message = PeerMessage(name: "incident.created", data: ["id": "inc_1", "grade": 3, "名称": "较大\n第二行"], access: access)
+        let open = PeerMessage(name: "warning.changed", data: ["id": "w"], access: nil)
+        #expect(!message.line.contains("\n"))
+        let packets = PeerMessage.packets(origin: "b1", lines: [message.line, open.line])
+        #expect(packets.count == 1)
+        let (origin, messages) = try #require(PeerMessage.unpack(packets[0]))
+        #expect(origin == "b1")
+        #expect(messages() == [message, open])
+        #expect(messages().first??.access?.involvedOrganisations == ["kunyu-police", "kunyu-fire"])
         // Too long for a NOTIFY: the others are told to reload instead.
-        let long = PeerMessage(origin: "b1", name: "incident.changed", data: ["text": .string(String(repeating: "长", count: 3_000))], access: access)
-        #expect(long.payload.utf8.count <= NotificationChannel.payloadLimit)
-        let sent = try #require(PeerMessage(payload: long.payload))
+        let long = PeerMessage(name: "incident.changed", data: ["text": .string(String(repeating: "长", count: 3_000))], access: access)
+        #expect(long.line.utf8.count <= PeerMessage.longestLine)
+        let sent = try #require(PeerMessage(line: Substring(long.line)))
         #expect(sent.name == "reset")
-        #expect(sent.origin == "b1")
         #expect(sent.access == nil)
+        // Many events fill several payloads, each within the limit, in order, none lost.
+        let many = (0..<200).map { PeerMessage(name: "incident.changed", data: ["id": .string("inc_\($0)"), "text": .string(String(repeating: "字", count: 30))], access: access) }
+        let filled = PeerMessage.packets(origin: "b1", lines: many.map(\.line))
+        #expect(filled.count > 1)
+        #expect(filled.allSatisfy { $0.utf8.count <= NotificationChannel.payloadLimit })
+        #expect(filled.flatMap { PeerMessage.unpack($0)!.messages() } == many)
+        #expect(PeerMessage.packets(origin: "b1", lines: []).isEmpty)
         // Anything else on the channel is not a message.
-        #expect(PeerMessage(payload: "hello") == nil)
-        #expect(PeerMessage(payload: #"{"origin":"b1","name":"x"}"#) == nil)
-        #expect(PeerMessage(payload: #"{"origin":"b1","name":"x","data":1,"access":{"organisationID":"o"}}"#) == nil)
+        #expect(PeerMessage.unpack("hello") == nil)
+        #expect(PeerMessage.unpack("b1\nhello")?.messages() == [nil])
+        #expect(PeerMessage(line: #"{"name":"x"}"#) == nil)
+        #expect(PeerMessage(line: #"{"name":"x","data":1,"access":{"organisationID":"o"}}"#) == nil)
     }
 
     @Test func theOutboxKeepsOrderWaitsAndCountsWhatItDropped() async throws {
