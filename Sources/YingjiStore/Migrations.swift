@@ -231,7 +231,27 @@ enum Migrations {
                     """).run()
             }
         }),
+        // The board's charts count incidents by when they became known, by grade and category:
+        // read from these columns (indexed by time), not by decoding every incident's document.
+        Migration(version: 8, name: "Migration008KnownAtAndCategory", statements: { _ in
+            [
+                "ALTER TABLE incidents ADD COLUMN known_at DOUBLE PRECISION",
+                "ALTER TABLE incidents ADD COLUMN category TEXT",
+                "CREATE INDEX incidents_known_at ON incidents (known_at)",
+            ]
+        }, then: backfillKnownAtAndCategory),
     ]
+
+    /// Fills `known_at` and `category` from each incident's document (migration 8).
+    @Sendable static func backfillKnownAtAndCategory(_ database: any SQLDatabase) async throws {
+        for row in try await database.raw("SELECT data FROM incidents").all() {
+            let incident = try SQLIncidentRepository.decodeIncident(row)
+            try await database.raw("""
+                UPDATE incidents SET known_at = \(bind: incident.knownAt.timeIntervalSinceReferenceDate), category = \(bind: incident.category)
+                WHERE id = \(bind: incident.id)
+                """).run()
+        }
+    }
 
     /// Applies the migrations not yet recorded, all in one transaction. Safe when several
     /// processes start on one database at once: the transaction takes the database-wide write

@@ -26,12 +26,13 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         var steps = Self.claim(idempotency)
         steps.append(WriteStep("""
             INSERT INTO incidents (id, jurisdiction, status, grade, version, next_deadline, pending_due, overdue_count, created_at, data,
-                                   organisation_id, involved)
+                                   organisation_id, involved, known_at, category)
             VALUES (\(bind: incident.id), \(bind: incident.jurisdiction), \(bind: incident.status.rawValue), \(bind: incident.grade?.grade),
                     \(bind: incident.version), \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
                     \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), \(bind: incident.overdueCount),
                     \(bind: incident.createdAt.timeIntervalSinceReferenceDate), \(bind: data),
-                    \(bind: incident.organisationID), \(bind: Self.involvedColumn(incident)))
+                    \(bind: incident.organisationID), \(bind: Self.involvedColumn(incident)),
+                    \(bind: incident.knownAt.timeIntervalSinceReferenceDate), \(bind: incident.category))
             """))
         steps += Self.append(timeline)
         try await write(steps)
@@ -44,7 +45,8 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             UPDATE incidents SET status = \(bind: incident.status.rawValue), grade = \(bind: incident.grade?.grade),
                 version = \(bind: incident.version), next_deadline = \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
                 pending_due = \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), overdue_count = \(bind: incident.overdueCount),
-                data = \(bind: data), organisation_id = \(bind: incident.organisationID), involved = \(bind: Self.involvedColumn(incident))
+                data = \(bind: data), organisation_id = \(bind: incident.organisationID), involved = \(bind: Self.involvedColumn(incident)),
+                known_at = \(bind: incident.knownAt.timeIntervalSinceReferenceDate), category = \(bind: incident.category)
             WHERE id = \(bind: incident.id) AND version = \(bind: expectedVersion)
             RETURNING id
             """, refusedUnlessRow: .staleVersion(incidentID: incident.id, expected: expectedVersion)))
@@ -85,6 +87,31 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
 
     public func incidents(_ query: IncidentQuery) async throws -> [Incident] {
         var sql = SQLQueryString("SELECT data FROM incidents WHERE 1 = 1")
+        guard Self.appendFilters(query, to: &sql) else { return [] }
+        sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 1_000_000))) OFFSET \(max(0, query.offset))")
+        let listed = sql
+        return try await reads.list(rows: query.limit) { try await self.reads.database.raw(listed).all().map(Self.decodeIncident) }
+    }
+
+    /// Every incident the query's filters let through that became known at or after `knownSince`
+    /// (limit and offset are not used), as the board's charts count them: from columns, without
+    /// reading the incidents' documents.
+    public func chartPoints(_ query: IncidentQuery, knownSince: Date) async throws -> [IncidentChartPoint] {
+        var sql = SQLQueryString("SELECT jurisdiction, grade, category, known_at FROM incidents WHERE known_at >= ")
+        sql.appendInterpolation(bind: knownSince.timeIntervalSinceReferenceDate)
+        guard Self.appendFilters(query, to: &sql) else { return [] }
+        let listed = sql
+        return try await reads.list {
+            try await self.reads.database.raw(listed).all().map { row in
+                IncidentChartPoint(jurisdiction: try row.decode(column: "jurisdiction", as: String.self),
+                                   knownAt: Date(timeIntervalSinceReferenceDate: try row.decode(column: "known_at", as: Double.self)),
+                                   grade: try row.decode(column: "grade", as: Int?.self), category: try row.decode(column: "category", as: String?.self))
+            }
+        }
+    }
+
+    /// The query's conditions after a `WHERE …`; false when they can match nothing (an empty list).
+    static func appendFilters(_ query: IncidentQuery, to sql: inout SQLQueryString) -> Bool {
         if let status = query.status { sql.appendInterpolation(unsafeRaw: " AND status = "); sql.appendInterpolation(bind: status.rawValue) }
         if let grade = query.grade { sql.appendInterpolation(unsafeRaw: " AND grade = "); sql.appendInterpolation(bind: grade) }
         if query.openOnly { sql.appendInterpolation(unsafeRaw: " AND status NOT IN ('archived', 'evaluated')") }
@@ -94,7 +121,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             sql.appendInterpolation(bind: due.timeIntervalSinceReferenceDate)
         }
         if let clauses = query.visibility {
-            guard !clauses.isEmpty else { return [] }
+            guard !clauses.isEmpty else { return false }
             sql.appendInterpolation(unsafeRaw: " AND (")
             for (index, clause) in clauses.enumerated() {
                 sql.appendInterpolation(unsafeRaw: index == 0 ? "(" : " OR (")
@@ -113,13 +140,11 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             sql.appendInterpolation(unsafeRaw: ")")
         }
         if let jurisdictions = query.jurisdictions {
-            guard !jurisdictions.isEmpty else { return [] }
+            guard !jurisdictions.isEmpty else { return false }
             sql.appendInterpolation(unsafeRaw: " AND ")
             Self.appendIn("jurisdiction", jurisdictions, to: &sql)
         }
-        sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 1_000_000))) OFFSET \(max(0, query.offset))")
-        let listed = sql
-        return try await reads.list(rows: query.limit) { try await self.reads.database.raw(listed).all().map(Self.decodeIncident) }
+        return true
     }
 
     public func timeline(incidentID: String) async throws -> [TimelineEntry] {
@@ -254,6 +279,14 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             hash: try row.decode(column: "hash", as: String.self)
         )
     }
+}
+
+/// One incident as the board's charts count it.
+public struct IncidentChartPoint: Sendable, Equatable {
+    public let jurisdiction: String
+    public let knownAt: Date
+    public let grade: Int?
+    public let category: String?
 }
 
 /// Jurisdictions in SQL, written through the same writer as incidents.

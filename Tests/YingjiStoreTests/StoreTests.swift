@@ -206,7 +206,7 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let second = try await Store.open(path: path)
         #expect(try await second.incidents.incident(id: opened.id)?.id == opened.id)
         let versions = try await second.incidents.database.raw("SELECT version FROM yingji_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
-        #expect(versions == [1, 2, 3, 4, 5, 6, 7])
+        #expect(versions == Array(1...8))
         try await second.close()
     }
 
@@ -318,6 +318,50 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
             #expect(try await store.verifyTimelines(incidentID: incident.id).isEmpty)
         }
         #expect(try await store.incidents.incident(id: existing.id) == existing)
+        try await store.close()
+    }
+}
+
+@Suite struct ChartPointTests {
+    /// A fresh store: a new SQLite file, or a new PostgreSQL schema.
+    func open(_ engine: SQLEngine) async throws -> Store {
+        switch engine {
+        case .sqlite: return try await Engines.open(.sqlite)
+        case .postgres:
+            let schema = "c_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            return try await Store.open(postgresURL: ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "", schema: schema)
+        }
+    }
+
+    /// The board's charts read when an incident became known, its grade and category from
+    /// columns: every incident known since the given instant that the filters let through.
+    @Test(arguments: Engines.all) func chartPointsCountWhatWasKnownSinceFromColumns(_ engine: SQLEngine) async throws {
+        let store = try await open(engine)
+        let service = IncidentService(repository: store.incidents, plans: try KunyuOnly(), clock: FixedClock(t0), ids: UUIDs(), hasher: SHA256ChainHasher())
+        let earlier = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), knownAt: t0.addingTimeInterval(-86_400), actor: "值班员")
+        let larger = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 3), knownAt: t0.addingTimeInterval(-60), actor: "值班员")
+        let major = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 10), actor: "值班员")
+        func points(since: Date, _ query: IncidentQuery = IncidentQuery()) async throws -> [IncidentChartPoint] {
+            try await store.incidents.chartPoints(query, knownSince: since).sorted { $0.knownAt < $1.knownAt }
+        }
+        // Known at the very instant counts; a second before it, the day-old one does not.
+        var found = try await points(since: t0.addingTimeInterval(-60))
+        #expect(found == [
+            IncidentChartPoint(jurisdiction: "kunyu", knownAt: larger.knownAt, grade: 3, category: "fire"),
+            IncidentChartPoint(jurisdiction: "kunyu", knownAt: major.knownAt, grade: 2, category: "fire"),
+        ])
+        #expect(try await points(since: t0.addingTimeInterval(-86_401)).count == 3)
+        // The same filters as lists: whom the account may see, grade.
+        #expect(try await points(since: .distantPast, IncidentQuery(grade: 2)).map(\.grade) == [2])
+        #expect(try await points(since: .distantPast, IncidentQuery(visibility: [VisibilityClause(jurisdictions: ["bachu"], organisationID: nil, involvedOrganisationID: nil)])).isEmpty)
+        #expect(try await points(since: .distantPast, IncidentQuery(visibility: [])).isEmpty)
+        // Rows stored before the columns existed are filled from their documents (migration 8).
+        try await store.incidents.database.raw("UPDATE incidents SET known_at = NULL, category = NULL").run()
+        #expect(try await points(since: .distantPast).isEmpty)
+        try await Migrations.backfillKnownAtAndCategory(store.incidents.database)
+        found = try await points(since: .distantPast)
+        #expect(found.map(\.knownAt) == [earlier.knownAt, larger.knownAt, major.knownAt])
+        #expect(found.map(\.category) == ["fire", "fire", "fire"])
         try await store.close()
     }
 }

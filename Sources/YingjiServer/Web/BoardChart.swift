@@ -25,6 +25,11 @@ struct BoardChart {
 
     var window: ClosedRange<Int> { (Self.day(today) - Self.days + 1)...Self.day(today) }
 
+    /// The start (00:00 China time) of the first day the charts show.
+    static func firstDay(today: Date) -> Date {
+        Date(timeIntervalSince1970: Double(day(today) - days + 1) * 86_400 - 8 * 3600)
+    }
+
     /// Stacked bars, one per day, a band per grade; each bar has a title with its counts.
     func byGrade(title: String, gradeNames: [String], noGrade: String) -> String {
         let range = window

@@ -64,10 +64,14 @@ extension WebRoutes {
     }
 
     private func charts(_ visibility: [VisibilityClause]) async throws -> [String: Any] {
-        let incidents = try await server.store.incidents.incidents(IncidentQuery(visibility: visibility, limit: 2000))
-        let chart = BoardChart(points: incidents.map { incident in
-            BoardChart.Point(knownAt: incident.knownAt, grade: incident.grade?.grade, category: categoryName(incident) ?? pages.text("noCategory"))
-        }, today: server.clock.now())
+        // Every incident known within the charts' days, counted from columns: the incidents'
+        // documents are not read, and a busy fortnight is counted whole.
+        let now = server.clock.now()
+        let points = try await server.store.incidents.chartPoints(IncidentQuery(visibility: visibility), knownSince: BoardChart.firstDay(today: now))
+        let chart = BoardChart(points: points.map { point in
+            BoardChart.Point(knownAt: point.knownAt, grade: point.grade,
+                             category: categoryName(point.category, jurisdiction: point.jurisdiction) ?? pages.text("noCategory"))
+        }, today: now)
         return [
             "byGrade": chart.byGrade(title: pages.text("chartByGrade"), gradeNames: (1...4).compactMap { Grade($0)?.chineseName }, noGrade: pages.text("noGrade")),
             "byCategory": chart.byCategory(title: pages.text("chartByCategory")),
@@ -76,8 +80,13 @@ extension WebRoutes {
     }
 
     func categoryName(_ incident: Incident) -> String? {
-        guard let category = incident.category else { return nil }
-        return server.catalog.plan(forJurisdiction: incident.jurisdiction)?.categoryName(category) ?? category
+        categoryName(incident.category, jurisdiction: incident.jurisdiction)
+    }
+
+    /// The category's name in the jurisdiction's plan (the stored id when the plan lacks it).
+    func categoryName(_ category: String?, jurisdiction: String) -> String? {
+        guard let category else { return nil }
+        return server.catalog.plan(forJurisdiction: jurisdiction)?.categoryName(category) ?? category
     }
 
     /// 逾期: every overdue reporting obligation of the incidents this account may see, the
