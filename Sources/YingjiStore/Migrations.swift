@@ -233,25 +233,29 @@ enum Migrations {
         }),
         // The board's charts count incidents by when they became known, by grade and category:
         // read from these columns (indexed by time), not by decoding every incident's document.
-        Migration(version: 8, name: "Migration008KnownAtAndCategory", statements: { _ in
+        // Filled from the documents in one statement (dates are stored there as numbers).
+        Migration(version: 8, name: "Migration008KnownAtAndCategory", statements: { engine in
             [
                 "ALTER TABLE incidents ADD COLUMN known_at DOUBLE PRECISION",
                 "ALTER TABLE incidents ADD COLUMN category TEXT",
+                backfillKnownAtAndCategory(engine),
                 "CREATE INDEX incidents_known_at ON incidents (known_at)",
             ]
-        }, then: backfillKnownAtAndCategory),
+        }),
     ]
 
-    /// Fills `known_at` and `category` from each incident's document (migration 8).
-    @Sendable static func backfillKnownAtAndCategory(_ database: any SQLDatabase) async throws {
-        for row in try await database.raw("SELECT data FROM incidents").all() {
-            let incident = try SQLIncidentRepository.decodeIncident(row)
-            try await database.raw("""
-                UPDATE incidents SET known_at = \(bind: incident.knownAt.timeIntervalSinceReferenceDate), category = \(bind: incident.category)
-                WHERE id = \(bind: incident.id)
-                """).run()
+    /// Fills `known_at` and `category` from each incident's stored document (migration 8).
+    static func backfillKnownAtAndCategory(_ engine: SQLEngine) -> String {
+        switch engine {
+        case .sqlite:
+            return "UPDATE incidents SET known_at = json_extract(data, '$.knownAt'), category = json_extract(data, '$.category')"
+        case .postgres:
+            return "UPDATE incidents SET known_at = (data::jsonb ->> 'knownAt')::double precision, category = data::jsonb ->> 'category'"
         }
     }
+
+    /// The schema version this build writes: the last migration's.
+    static var current: Int { all.last?.version ?? 0 }
 
     /// Applies the migrations not yet recorded, all in one transaction. Safe when several
     /// processes start on one database at once: the transaction takes the database-wide write

@@ -133,12 +133,28 @@ public final class Store: Sendable {
 
     public func close() async throws { try await closer() }
 
-    /// SQLite: writes a consistent copy of the whole database to a new file at `path` (`VACUUM
-    /// INTO`: one snapshot, taken while a running server keeps writing; compacted, with no WAL
-    /// beside it). PostgreSQL has its own tools (pg_dump).
-    public func backup(to path: String) async throws {
-        guard engine == .sqlite else { throw StoreError.backupNeedsSQLite }
-        try await incidents.database.raw("VACUUM INTO \(bind: path)").run()
+    /// SQLite: writes a consistent copy of the database file at `source` to a new file at
+    /// `target` (`VACUUM INTO`: one snapshot, taken while a running server keeps writing). The
+    /// source is opened as it is, never migrated, and refused (`StoreError.schemaVersion`) unless
+    /// its schema is this build's. PostgreSQL has its own tools (pg_dump).
+    public static func backup(sqlitePath source: String, to target: String, logger: Logger = Logger(label: "yingji.store")) async throws {
+        let connection = try await SQLiteConnection.open(storage: .file(path: source), logger: logger)
+        do {
+            let database = connection.sql()
+            try await database.raw("PRAGMA busy_timeout = 5000").run()
+            let found: Int?
+            do {
+                found = try await database.raw("SELECT MAX(version) AS version FROM yingji_migrations").all().first?.decode(column: "version", as: Int?.self) ?? nil
+            } catch {
+                found = nil
+            }
+            guard found == Migrations.current else { throw StoreError.schemaVersion(found: found, expected: Migrations.current) }
+            try await database.raw("VACUUM INTO \(bind: target)").run()
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     /// How much the database holds: incidents, warnings and timeline entries (both kinds of chain).
@@ -166,13 +182,15 @@ public final class Store: Sendable {
 public enum StoreError: Error, CustomStringConvertible {
     case invalidSchema(String)
     case closed
-    case backupNeedsSQLite
+    case schemaVersion(found: Int?, expected: Int)
 
     public var description: String {
         switch self {
         case .invalidSchema(let name): return "PostgreSQL schema 名称无效：\(name)（须为小写字母、数字、下划线）"
         case .closed: return "数据库已关闭"
-        case .backupNeedsSQLite: return "yingji backup 只备份 SQLite 数据库；PostgreSQL 请用 pg_dump"
+        case .schemaVersion(let found?, let expected):
+            return "数据库结构为第 \(found) 版，本程序为第 \(expected) 版：请用与服务同一版本的 yingji 操作"
+        case .schemaVersion(nil, _): return "不是 Yingji 的数据库（没有 yingji_migrations 表）"
         }
     }
 }

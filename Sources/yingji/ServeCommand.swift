@@ -40,6 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "yingji")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let library = try PlanLoading.library()
+        // The plan files are parsed (and kept, `PlanLibrary.readDocument`) on another core while
+        // the database opens and migrates; the server waits for them before it binds jurisdictions
+        // to plans. A file that does not parse is reported then, by the load that needs it.
+        let plansParsed = Task.detached(priority: .userInitiated) { _ = try? library.planIDs() }
         let adjustable = testClock ? AdjustableClock() : nil
         // The page templates are read and parsed while the database opens and migrates.
         let pages = Task { [logger] in
@@ -53,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw error
         }
         do {
+            await plansParsed.value
             let server = try await Server(store: store, library: library, testClock: adjustable, secureCookies: secureCookies,
                                           publicURL: publicURL, dueSoonLead: TimeInterval(dueSoonMinutes * 60), pages: try await pages.value, logger: logger)
             if demo {

@@ -27,10 +27,12 @@ import YingjiServer
             #expect(page.contains(#"data-grade="3" data-count="1""#))
             #expect(page.contains(#"data-category="火灾事故" data-count="2""#))
             #expect(page.contains("<title>03-01：重大 1，较大 1</title>"))
-            // Counted by when each became known: one known 13 days before is on the chart's first
-            // day; one known 14 days before is outside it; the list shows both (they are open).
-            let firstDay = try #require(try await create(client, kunyuReport(deaths: 1, knownAt: t0.addingTimeInterval(-13 * 86_400)))["id"] as? String)
-            let older = try #require(try await create(client, kunyuReport(deaths: 1, knownAt: t0.addingTimeInterval(-14 * 86_400)))["id"] as? String)
+            // Counted by when each became known: one known at the first instant of the charts'
+            // first day (02-16 00:00 China time) is on it; one known a second before is not; the
+            // list shows both (they are open).
+            let dayStart = try #require(Timestamp.parse("2026-02-16T00:00:00+08:00"))
+            let firstDay = try #require(try await create(client, kunyuReport(deaths: 1, knownAt: dayStart))["id"] as? String)
+            let older = try #require(try await create(client, kunyuReport(deaths: 1, knownAt: dayStart.addingTimeInterval(-1)))["id"] as? String)
             page = try await Page.page(client, "/", cookie: officer).html
             #expect(page.contains("<title>02-16：一般 1</title>"))
             #expect(!page.contains("<title>02-15："))

@@ -355,13 +355,18 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         #expect(try await points(since: .distantPast, IncidentQuery(grade: 2)).map(\.grade) == [2])
         #expect(try await points(since: .distantPast, IncidentQuery(visibility: [VisibilityClause(jurisdictions: ["bachu"], organisationID: nil, involvedOrganisationID: nil)])).isEmpty)
         #expect(try await points(since: .distantPast, IncidentQuery(visibility: [])).isEmpty)
+        // A follow-up that changes the category changes the column too.
+        let changed = try await service.addReport(larger.id, ReportDraft(kind: .followUp, fields: [:], figures: [:], category: "hazardous-chemicals", occurredAt: nil),
+                                                  expectedVersion: larger.version, actor: "值班员")
+        #expect(changed.category == "hazardous-chemicals")
+        #expect(try await points(since: t0.addingTimeInterval(-60)).map(\.category) == ["hazardous-chemicals", "fire"])
         // Rows stored before the columns existed are filled from their documents (migration 8).
         try await store.incidents.database.raw("UPDATE incidents SET known_at = NULL, category = NULL").run()
         #expect(try await points(since: .distantPast).isEmpty)
-        try await Migrations.backfillKnownAtAndCategory(store.incidents.database)
+        try await store.incidents.database.raw(SQLQueryString(Migrations.backfillKnownAtAndCategory(engine))).run()
         found = try await points(since: .distantPast)
         #expect(found.map(\.knownAt) == [earlier.knownAt, larger.knownAt, major.knownAt])
-        #expect(found.map(\.category) == ["fire", "fire", "fire"])
+        #expect(found.map(\.category) == ["fire", "hazardous-chemicals", "fire"])
         try await store.close()
     }
 }
