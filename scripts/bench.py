@@ -194,6 +194,27 @@ def fresh_postgres_database(url):
     return f"{server}/{name}" + (f"?{query}" if query else "")
 
 
+def pair_parser(rounds):
+    """The arguments every paired script takes: binaries A and B, and how many rounds."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("a", help="the newer binary")
+    parser.add_argument("b", help="the binary to compare it with")
+    parser.add_argument("--rounds", type=int, default=rounds)
+    return parser
+
+
+def paired(a, b, rounds, measure, describe):
+    """Measures binaries A and B in turn (A B A B …, `rounds` times, so a drifting machine moves
+    both alike) with measure(binary, run); prints each round with describe(result); returns the
+    results of A and of B."""
+    results = {a: [], b: []}
+    for run in range(rounds):
+        for binary in (a, b):
+            results[binary].append(measure(binary, run))
+        print(f"round {run + 1}: A {describe(results[a][-1])}; B {describe(results[b][-1])}")
+    return results[a], results[b]
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]

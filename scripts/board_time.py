@@ -6,7 +6,6 @@ connections). Prints, per round, the incidents stored and the median of 9 board 
 
     python3 scripts/board_time.py NEW_BINARY OLD_BINARY [--rounds 3] [--fill 3]
 """
-import argparse
 import http.client
 import json
 import os
@@ -44,20 +43,13 @@ def board_ms(binary, work, run, fill):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("a")
-    parser.add_argument("b")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = bench.pair_parser(rounds=3)
     parser.add_argument("--fill", type=int, default=3)
     args = parser.parse_args()
     a, b = os.path.abspath(args.a), os.path.abspath(args.b)
     work = tempfile.mkdtemp(prefix="yingji-board-")
-    results = {a: [], b: []}
-    for run in range(args.rounds):
-        for binary in (a, b):
-            results[binary].append(board_ms(binary, work, run, args.fill))
-        (na, ta), (nb, tb) = results[a][-1], results[b][-1]
-        print(f"round {run + 1}: A {ta:.1f} ms ({na} open incidents); B {tb:.1f} ms ({nb} open incidents)")
+    results = dict(zip((a, b), bench.paired(a, b, args.rounds, lambda binary, run: board_ms(binary, work, run, args.fill),
+                                            lambda r: f"{r[1]:.1f} ms ({r[0]} open incidents)")))
     ratios = [x[1] / y[1] for x, y in zip(results[a], results[b])]
     print(f"A median {statistics.median(t for _, t in results[a]):.1f} ms, B median {statistics.median(t for _, t in results[b]):.1f} ms, "
           f"A/B median {statistics.median(ratios):.2f} (n={args.rounds})")

@@ -9,7 +9,6 @@ each round, each median and the median of the paired ratios.
 
     python3 scripts/intake_pair.py NEW_BINARY OLD_BINARY [--rounds 5] [--duration 8] [--reads | --list] [--postgres]
 """
-import argparse
 import os
 import statistics
 import sys
@@ -46,10 +45,7 @@ def intake(binary, work, run, duration, reads=False, listing=False, postgres=Fal
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("a")
-    parser.add_argument("b")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser = bench.pair_parser(rounds=5)
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--reads", action="store_true", help="load the incident detail read instead of intake")
     parser.add_argument("--list", action="store_true", help="load the incident list (GET /api/v1/incidents?limit=20) instead of intake")
@@ -57,13 +53,9 @@ def main():
     args = parser.parse_args()
     a, b = os.path.abspath(args.a), os.path.abspath(args.b)
     work = tempfile.mkdtemp(prefix="yingji-intake-")
-    results = {a: [], b: []}
-    for run in range(args.rounds):
-        for binary in (a, b):
-            results[binary].append(intake(binary, work, run, args.duration, args.reads, args.list, args.postgres))
-        ra, rb = results[a][-1], results[b][-1]
-        print(f"round {run + 1}: A {ra['rps']:.0f}/s p99 {ra['p99']:.1f} ms cpu {ra['cpu_ms']:.3f} ms/req; "
-              f"B {rb['rps']:.0f}/s p99 {rb['p99']:.1f} ms cpu {rb['cpu_ms']:.3f} ms/req")
+    results = dict(zip((a, b), bench.paired(
+        a, b, args.rounds, lambda binary, run: intake(binary, work, run, args.duration, args.reads, args.list, args.postgres),
+        lambda r: f"{r['rps']:.0f}/s p99 {r['p99']:.1f} ms cpu {r['cpu_ms']:.3f} ms/req")))
     ratios = [x["rps"] / y["rps"] for x, y in zip(results[a], results[b])]
     median = lambda binary, key: statistics.median(r[key] for r in results[binary])  # noqa: E731
     print(f"A median {median(a, 'rps'):.0f}/s ({median(a, 'cpu_ms'):.3f} ms CPU per request), "
