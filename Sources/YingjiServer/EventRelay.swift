@@ -4,18 +4,6 @@ import ServiceLifecycle
 import YingjiCore
 import YingjiStore
 
-/// Several servers on one PostgreSQL database (DESIGN.md §5): what one of them publishes, the
-/// boards connected to the others see too. Each event a server publishes is also sent as a
-/// PostgreSQL NOTIFY; every server LISTENs and publishes to its own boards what the others sent.
-///
-/// - Events a server makes up for its own boards from the shared data (`obligation.due_soon`,
-///   heartbeats) are not sent: every server makes them.
-/// - A message is at most `NotificationChannel.payloadLimit` bytes; a longer event is sent as a
-///   `reset`, so the other servers' boards reload instead of missing it.
-/// - While the connection is down nothing is heard: once it is back, this server's boards are
-///   sent a `reset` (reload), since they may have missed what the others published meanwhile.
-/// - `jurisdiction.registered` is not for boards: the others read their jurisdictions again, so a
-///   jurisdiction added through one server takes reports on all of them.
 /// The events waiting to be sent to the other servers, each one line (`PeerMessage.line`).
 public final class EventOutbox: @unchecked Sendable {
     private let lock = NSLock()
@@ -30,10 +18,7 @@ public final class EventOutbox: @unchecked Sendable {
     func put(_ payload: String) {
         let waiting: CheckedContinuation<Void, Never>? = lock.withLock {
             pending.append(payload)
-            if pending.count > Self.limit {
-                dropped += pending.count - Self.limit
-                pending.removeFirst(pending.count - Self.limit)
-            }
+            keepWithinLimit()
             defer { waiter = nil }
             return waiter
         }
@@ -73,17 +58,21 @@ public final class EventOutbox: @unchecked Sendable {
         guard !messages.isEmpty else { return }
         lock.withLock {
             pending = messages + pending
-            if pending.count > Self.limit {
-                dropped += pending.count - Self.limit
-                pending.removeFirst(pending.count - Self.limit)
-            }
+            keepWithinLimit()
         }
+    }
+
+    /// Drops the oldest messages past the limit, counting them. Called with the lock held.
+    private func keepWithinLimit() {
+        guard pending.count > Self.limit else { return }
+        dropped += pending.count - Self.limit
+        pending.removeFirst(pending.count - Self.limit)
     }
 }
 
 /// What travels between servers: events, each one line of JSON, packed into NOTIFY payloads
-/// (`Packet`) that name the server they came from on their first line, so a server skips its own
-/// without parsing them.
+/// (`packets`) that name the server they came from on their first line, so a server skips its
+/// own without parsing them.
 struct PeerMessage: Equatable {
     static let resetName = "reset"
     static let jurisdictionRegistered = "jurisdiction.registered"
@@ -106,9 +95,14 @@ struct PeerMessage: Equatable {
         ]
         let text = String(decoding: message.canonicalBytes, as: UTF8.self)
         guard text.utf8.count <= Self.longestLine else {
-            return PeerMessage(name: Self.resetName, data: ["reason": "事件过大，请重新加载"], access: nil).line
+            return Self.reset("事件过大，请重新加载").line
         }
         return text
+    }
+
+    /// A `reset`: the boards that receive it reload, for `reason`.
+    static func reset(_ reason: String) -> PeerMessage {
+        PeerMessage(name: resetName, data: ["reason": .string(reason)], access: nil)
     }
 
     /// Room for a line in a payload beside the sender's name.
@@ -133,18 +127,22 @@ struct PeerMessage: Equatable {
         self.access = access
     }
 
-    /// NOTIFY payloads: `origin`, then lines, each payload within the limit, in order.
-    static func packets(origin: String, lines: [String]) -> [String] {
-        var packets: [String] = []
+    /// NOTIFY payloads: `origin`, then lines, each payload within the limit, in order; with how
+    /// many of the lines each carries.
+    static func packets(origin: String, lines: [String]) -> [(payload: String, lines: Int)] {
+        var packets: [(payload: String, lines: Int)] = []
         var current = origin
+        var count = 0
         for line in lines {
-            if current.utf8.count + 1 + line.utf8.count > NotificationChannel.payloadLimit, current != origin {
-                packets.append(current)
+            if current.utf8.count + 1 + line.utf8.count > NotificationChannel.payloadLimit, count > 0 {
+                packets.append((current, count))
                 current = origin
+                count = 0
             }
             current += "\n" + line
+            count += 1
         }
-        if current != origin { packets.append(current) }
+        if count > 0 { packets.append((current, count)) }
         return packets
     }
 
@@ -156,6 +154,19 @@ struct PeerMessage: Equatable {
     }
 }
 
+/// Several servers on one PostgreSQL database (DESIGN.md §5): what one of them publishes, the
+/// boards connected to the others see too. Each event a server publishes is also sent as a
+/// PostgreSQL NOTIFY; every server LISTENs and publishes to its own boards what the others sent.
+///
+/// - Events a server makes up for its own boards from the shared data (`obligation.due_soon`,
+///   heartbeats) are not sent: every server makes them.
+/// - A message is at most `NotificationChannel.payloadLimit` bytes; a longer event is sent as a
+///   `reset`, so the other servers' boards reload instead of missing it.
+/// - While the connection is down nothing is heard: once it is back, this server's boards are
+///   sent a `reset` (reload), since they may have missed what the others published meanwhile.
+/// - `jurisdiction.registered` is not for boards: the others read their jurisdictions again, so a
+///   jurisdiction added through one server takes reports on all of them.
+///
 /// Sends this server's events to the others and publishes theirs here, over the store's
 /// notification channel; reconnects (after 0.5 s, doubling to 10 s) when the connection drops.
 /// Delivery is at least once: a message whose NOTIFY went out just as the connection dropped is
@@ -180,7 +191,8 @@ struct EventRelay: Service {
                         // may have been missed, the boards are told to reload.
                         await server.reloadJurisdictions()
                         if missedSome {
-                            await server.events.publish(PeerMessage.resetName, ["reason": "与其他服务实例的连接已恢复，请重新加载"], relay: false)
+                            let reset = PeerMessage.reset("与其他服务实例的连接已恢复，请重新加载")
+                            await server.events.publish(reset.name, reset.data, relay: false)
                         }
                         missedSome = false
                         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -244,27 +256,21 @@ struct EventRelay: Service {
                 try await connection.ping()
                 continue
             }
-            var lines = taken
-            if dropped > 0 {
-                lines.insert(PeerMessage(name: PeerMessage.resetName, data: ["reason": "事件过多未能及时转发，请重新加载"], access: nil).line, at: 0)
-            }
+            let lines = (dropped > 0 ? [PeerMessage.reset("事件过多未能及时转发，请重新加载").line] : []) + taken
             // Everything waiting goes in as few NOTIFYs as the payload limit allows.
             var sent = 0
             for packet in PeerMessage.packets(origin: boot, lines: lines) {
-                let count = packet.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
                 do {
-                    try await connection.send(packet)
+                    try await connection.send(packet.payload)
                 } catch let refused as NotificationRefused {
                     // Sending it again would fail again: the others are told to reload instead.
                     server.logger.error("事件未能转发给其他服务实例", metadata: ["channel": "\(channel.name)", "error": "\(refused)"])
-                    try await connection.send(PeerMessage.packets(origin: boot, lines: [
-                        PeerMessage(name: PeerMessage.resetName, data: ["reason": "有事件未能转发，请重新加载"], access: nil).line,
-                    ])[0])
+                    try await connection.send(PeerMessage.packets(origin: boot, lines: [PeerMessage.reset("有事件未能转发，请重新加载").line])[0].payload)
                 } catch {
                     outbox.putBack(Array(lines[sent...]))
                     throw error
                 }
-                sent += count
+                sent += packet.lines
             }
         }
     }
@@ -274,12 +280,16 @@ extension Server {
     /// An event another server published: to this server's boards, or, for a jurisdiction
     /// registered there, this server's jurisdictions read again.
     func received(_ message: PeerMessage) async {
-        // A reset from another server may stand for a jurisdiction this one never heard of.
-        if message.name == PeerMessage.jurisdictionRegistered || message.name == PeerMessage.resetName {
+        switch message.name {
+        case PeerMessage.jurisdictionRegistered:
             await reloadJurisdictions()
-            guard message.name == PeerMessage.resetName else { return }
+        case PeerMessage.resetName:
+            // Whatever another server could not send may stand for a jurisdiction this one never heard of.
+            await reloadJurisdictions()
+            await events.publish(message.name, message.data, access: message.access, relay: false)
+        default:
+            await events.publish(message.name, message.data, access: message.access, relay: false)
         }
-        await events.publish(message.name, message.data, access: message.access, relay: false)
     }
 
     func reloadJurisdictions() async {

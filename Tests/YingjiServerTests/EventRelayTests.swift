@@ -28,7 +28,7 @@ import YingjiCore
         let message = PeerMessage(name: "incident.created", data: ["id": "inc_1", "grade": 3, "名称": "较大\n第二行"], access: access)
         let open = PeerMessage(name: "warning.changed", data: ["id": "w"], access: nil)
         #expect(!message.line.contains("\n"))
-        let packets = PeerMessage.packets(origin: "b1", lines: [message.line, open.line])
+        let packets = PeerMessage.packets(origin: "b1", lines: [message.line, open.line]).map(\.payload)
         #expect(packets.count == 1)
         let (origin, messages) = try #require(PeerMessage.unpack(packets[0]))
         #expect(origin == "b1")
@@ -42,7 +42,9 @@ import YingjiCore
         #expect(sent.access == nil)
         // Many events fill several payloads, each within the limit, in order, none lost.
         let many = (0..<200).map { PeerMessage(name: "incident.changed", data: ["id": .string("inc_\($0)"), "text": .string(String(repeating: "字", count: 30))], access: access) }
-        let filled = PeerMessage.packets(origin: "b1", lines: many.map(\.line))
+        let packed = PeerMessage.packets(origin: "b1", lines: many.map(\.line))
+        #expect(packed.map(\.lines).reduce(0, +) == many.count)
+        let filled = packed.map(\.payload)
         #expect(filled.count > 1)
         #expect(filled.allSatisfy { $0.utf8.count <= NotificationChannel.payloadLimit })
         #expect(filled.flatMap { PeerMessage.unpack($0)!.messages() } == many)
