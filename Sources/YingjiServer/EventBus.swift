@@ -22,7 +22,11 @@ public struct ServerEvent: Sendable, Equatable {
         self.name = name
         self.data = data
         self.access = access
-        frameBytes = ByteBuffer(string: "id: \(id)\nevent: \(name)\ndata: \(String(decoding: data.canonicalData, as: UTF8.self))\n\n")
+        var frame = Array("id: \(id)\nevent: \(name)\ndata: ".utf8)
+        frame.reserveCapacity(frame.count + 512)
+        data.write(into: &frame)
+        frame.append(contentsOf: "\n\n".utf8)
+        frameBytes = ByteBuffer(bytes: frame)
     }
 }
 

@@ -11,45 +11,41 @@ enum IncidentView {
     /// row when there is one (`IncidentRows`): the answer rewrites its dates, it does not encode
     /// the incident again.
     static func detail(_ incident: Incident, plan: Plan?) -> Data {
-        guard let row = try? IncidentRows.shared.row(for: incident),
-              let computed = try? JSONBytesEncoder.encode(Detail(incident: incident, plan: plan), dates: .timestamp) else { return Data("null".utf8) }
+        guard let row = try? IncidentRows.shared.row(for: incident) else { return Data("null".utf8) }
         var answer = row.withTimestamps()
-        // `{…incident…}` and `{…computed…}` become one object.
-        guard answer.last == UInt8(ascii: "}"), computed.count > 2 else { return Data(answer) }
+        // `{…incident…}` and the computed fields become one object.
+        guard answer.last == UInt8(ascii: "}") else { return Data(answer) }
         answer.removeLast()
-        answer.append(UInt8(ascii: ","))
-        answer.append(contentsOf: computed.dropFirst())
+        writeComputedFields(incident, plan: plan, into: &answer)
+        answer.append(UInt8(ascii: "}"))
         return Data(answer)
     }
 
-    /// The fields computed for the reader, after the incident's own.
-    private struct Detail: Encodable {
-        let incident: Incident
-        let plan: Plan?
-
-        private enum Keys: String, CodingKey {
-            case grade, statusName, nextDeadline, overdueCount, allowedTransitions, planName, categoryName, authority, terminationConditions
+    /// The fields computed for the reader, each `,"key":value`, written straight into the answer
+    /// (through Codable they took as long as the rest of the answer).
+    private static func writeComputedFields(_ incident: Incident, plan: Plan?, into output: inout [UInt8]) {
+        func field(_ key: String, _ value: JSONValue) {
+            output.append(UInt8(ascii: ","))
+            JSONValue.string(key).write(into: &output)
+            output.append(UInt8(ascii: ":"))
+            value.write(into: &output)
         }
-
-        func encode(to encoder: Encoder) throws {
-            var fields = encoder.container(keyedBy: Keys.self)
-            if incident.grade == nil { try fields.encodeNil(forKey: .grade) }
-            try fields.encode(incident.status.chineseName, forKey: .statusName)
-            try fields.encode(JSONValue.time(incident.nextDeadline), forKey: .nextDeadline)
-            try fields.encode(incident.overdueCount, forKey: .overdueCount)
-            try fields.encode(incident.allowedMoves, forKey: .allowedTransitions)
-            guard let plan else { return }
-            try fields.encode(plan.name, forKey: .planName)
-            try fields.encode(JSONValue.optional(incident.category.flatMap(plan.categoryName)), forKey: .categoryName)
-            try fields.encode(IncidentView.authority(incident, plan: plan), forKey: .authority)
-            try fields.encode(JSONValue.array(plan.termination.conditions.map { condition in
-                let confirmation = incident.confirmedConditions.first { $0.conditionID == condition.id }
-                return [
-                    "id": .string(condition.id), "text": .string(condition.text),
-                    "confirmedBy": .optional(confirmation?.by), "confirmedAt": .time(confirmation?.at),
-                ]
-            }), forKey: .terminationConditions)
-        }
+        if incident.grade == nil { field("grade", .null) }
+        field("statusName", .string(incident.status.chineseName))
+        field("nextDeadline", .time(incident.nextDeadline))
+        field("overdueCount", .int(Int64(incident.overdueCount)))
+        field("allowedTransitions", .array(incident.allowedMoves.map(JSONValue.string)))
+        guard let plan else { return }
+        field("planName", .string(plan.name))
+        field("categoryName", .optional(incident.category.flatMap(plan.categoryName)))
+        field("authority", authority(incident, plan: plan))
+        field("terminationConditions", .array(plan.termination.conditions.map { condition in
+            let confirmation = incident.confirmedConditions.first { $0.conditionID == condition.id }
+            return [
+                "id": .string(condition.id), "text": .string(condition.text),
+                "confirmedBy": .optional(confirmation?.by), "confirmedAt": .time(confirmation?.at),
+            ]
+        }))
     }
 
     /// One line of a list: enough for a board row.

@@ -51,7 +51,7 @@ struct JSONBody: Sendable {
     }
 
     func requiredString(_ key: String) throws -> String {
-        guard let value = try string(key), !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard let value = try string(key), !value.isBlank else {
             throw APIError(.unprocessableContent, "body.missing_field", "缺少字段「\(path)\(key)」", field: path + key)
         }
         return value

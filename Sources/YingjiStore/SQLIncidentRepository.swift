@@ -232,27 +232,14 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     /// The new timeline rows in one statement.
     static func append(_ entries: [TimelineEntry]) -> [WriteStep] {
         guard !entries.isEmpty else { return [] }
-        var sql = SQLQueryString("INSERT INTO timeline (incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash) VALUES ")
+        var sql: WriteSQL = "INSERT INTO timeline (incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash) VALUES "
         for (index, entry) in entries.enumerated() {
-            sql.appendInterpolation(unsafeRaw: index == 0 ? "(" : ", (")
-            sql.appendInterpolation(bind: entry.incidentID)
-            sql.appendInterpolation(unsafeRaw: ", ")
-            sql.appendInterpolation(bind: entry.sequence)
-            sql.appendInterpolation(unsafeRaw: ", ")
-            sql.appendInterpolation(bind: entry.at.timeIntervalSinceReferenceDate)
-            sql.appendInterpolation(unsafeRaw: ", ")
-            sql.appendInterpolation(bind: entry.actor)
-            sql.appendInterpolation(unsafeRaw: ", ")
-            sql.appendInterpolation(bind: entry.kind)
-            sql.appendInterpolation(unsafeRaw: ", ")
-            sql.appendInterpolation(bind: String(decoding: entry.payload.canonicalBytes, as: UTF8.self))
-            sql.appendInterpolation(unsafeRaw: ", ")
-            sql.appendInterpolation(bind: entry.corrects)
-            sql.appendInterpolation(unsafeRaw: ", ")
-            sql.appendInterpolation(bind: entry.previousHash)
-            sql.appendInterpolation(unsafeRaw: ", ")
-            sql.appendInterpolation(bind: entry.hash)
-            sql.appendInterpolation(unsafeRaw: ")")
+            if index > 0 { sql.append(raw: ", ") }
+            sql.append("""
+                (\(bind: entry.incidentID), \(bind: entry.sequence), \(bind: entry.at.timeIntervalSinceReferenceDate), \(bind: entry.actor), \
+                \(bind: entry.kind), \(bind: entry.payloadText), \(bind: entry.corrects), \
+                \(bind: entry.previousHash), \(bind: entry.hash))
+                """)
         }
         return [WriteStep(sql)]
     }

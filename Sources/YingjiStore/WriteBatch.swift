@@ -4,11 +4,11 @@ import SQLKit
 /// One statement of a write. With `refusal`, the statement must return a row (it ends in
 /// `RETURNING`); when it returns none, the write is refused with that reason and undone.
 struct WriteStep: Sendable {
-    let query: SQLQueryString
+    let sql: WriteSQL
     let refusal: WriteRefusal?
 
-    init(_ query: SQLQueryString, refusedUnlessRow refusal: WriteRefusal? = nil) {
-        self.query = query
+    init(_ sql: WriteSQL, refusedUnlessRow refusal: WriteRefusal? = nil) {
+        self.sql = sql
         self.refusal = refusal
     }
 }
@@ -40,8 +40,8 @@ extension TransactionRunner {
     /// two statements per write, each a round trip on PostgreSQL. Should one of those fail after
     /// all, the transaction is rolled back and the group run again with every write in a savepoint,
     /// so the failure stays with its own write and the others still commit.
-    static func runBatch(_ batch: [[WriteStep]], begin: SQLQueryString,
-                         execute: (SQLQueryString) async throws -> Bool) async throws -> [Result<Void, Error>] {
+    static func runBatch(_ batch: [[WriteStep]], begin: WriteSQL,
+                         execute: (WriteSQL) async throws -> Bool) async throws -> [Result<Void, Error>] {
         do {
             return try await runBatch(batch, begin: begin, guardingAll: false, execute: execute)
         } catch is UnguardedWriteFailed {
@@ -49,11 +49,11 @@ extension TransactionRunner {
         }
     }
 
-    private static func runBatch(_ batch: [[WriteStep]], begin: SQLQueryString, guardingAll: Bool,
-                                 execute: (SQLQueryString) async throws -> Bool) async throws -> [Result<Void, Error>] {
+    private static func runBatch(_ batch: [[WriteStep]], begin: WriteSQL, guardingAll: Bool,
+                                 execute: (WriteSQL) async throws -> Bool) async throws -> [Result<Void, Error>] {
         func runSteps(_ steps: [WriteStep]) async throws {
             for step in steps {
-                let producedRow = try await execute(step.query)
+                let producedRow = try await execute(step.sql)
                 if let refusal = step.refusal, !producedRow { throw refusal }
             }
         }
@@ -101,11 +101,11 @@ private struct UnguardedWriteFailed: Error {}
 /// PostgreSQL (and any SQLKit database): statements through SQLKit, one after another.
 struct SQLKitTransactionRunner: TransactionRunner {
     let database: any SQLDatabase
-    let begin: SQLQueryString
+    let begin: WriteSQL
 
     func run(_ batch: [[WriteStep]]) async throws -> [Result<Void, Error>] {
-        try await Self.runBatch(batch, begin: begin) { query in
-            try await !database.raw(query).all().isEmpty
+        try await Self.runBatch(batch, begin: begin) { sql in
+            try await !database.raw(sql.query).all().isEmpty
         }
     }
 

@@ -40,4 +40,16 @@ import YingjiCore
         #expect(RandomIDGenerator.madeAt("inc") == nil)
         #expect(RandomIDGenerator.madeAt("inc_0000000") == nil)  // 0 is not a letter of the alphabet
     }
+
+    @Test func idsMadeOnManyThreadsAtOnceDoNotRepeat() async {
+        // The random words are drawn for many ids at once and shared: none may be handed out twice.
+        let generator = RandomIDGenerator()
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<2_000).map { _ in generator.next("tl") } } }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(ids.count == 16_000)
+        #expect(Set(ids).count == 16_000)
+        #expect(Set(ids.map { $0.suffix(13) }).count == 16_000)
+    }
 }

@@ -75,7 +75,7 @@ extension CommandPost {
             guard !groups.contains(where: { $0.name == name && $0.status == .active }) else {
                 throw IncidentError(.conflict, "command.group_exists", "已有工作组「\(name)」", field: "name")
             }
-            let lead = lead.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+            let lead = lead.flatMap { $0.isBlank ? nil : $0 }
             let group = GroupInstance(id: ids.next("grp"), name: name, lead: lead, plannedLead: nil, members: members, duties: duties, source: nil,
                                       status: .active, mergedInto: nil, reason: nil)
             groups.append(group)
@@ -207,7 +207,7 @@ extension CommandPost {
         case .complete(let note):
             tasks[index].status = .done
             if let due = tasks[index].dueAt { payload["late"] = .bool(now > due) }
-            if let note, !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if let note, !note.isBlank {
                 tasks[index].notes.append(CommandTask.Note(at: now, by: actor, text: note))
                 payload["note"] = .string(note)
             }
@@ -266,7 +266,7 @@ extension CommandPost {
     }
 
     private static func require(_ value: String, field: String, _ message: String) throws {
-        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !value.isBlank else {
             throw IncidentError(.invalid, "command.missing", message, field: field)
         }
     }

@@ -30,8 +30,8 @@ extension IncidentError {
 }
 
 /// Opaque ids, `inc_tgb7e2q3f9k2m7q1x8d4c`: seven letters of the second the id was made, then
-/// thirteen random letters (65 bits, from two draws of the system generator: a draw per letter
-/// cost a system call each). The letters are an alphabet in byte order, so an id made in a later
+/// thirteen random letters (65 bits from the system's generator, drawn for many ids at once:
+/// a draw is a system call, and one intake makes fifteen ids). The letters are an alphabet in byte order, so an id made in a later
 /// second sorts after earlier ones and a new row lands at the end of its index, not on a random
 /// page of it (half the pages a write sent to disk were index pages touched at random). An id
 /// is unguessable and tells nothing about others but the second it was made.
@@ -44,8 +44,7 @@ public struct RandomIDGenerator: IDGenerator {
     }
 
     public func next(_ prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bits: (UInt64, UInt64) = (generator.next(), generator.next())
+        var bits = RandomWords.shared.pair()
         var letters = Array(prefix.utf8)
         letters.append(UInt8(ascii: "_"))
         var seconds = UInt64(max(0, now().timeIntervalSince1970))
@@ -74,5 +73,34 @@ public struct RandomIDGenerator: IDGenerator {
             seconds = seconds << 5 | UInt64(value)
         }
         return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+}
+
+/// Random 64-bit words from the system's generator (`/dev/urandom`), read 64 at a time and
+/// handed out under a lock, each word once. The words are as unpredictable as the generator's own;
+/// only the system calls are fewer. Where the device cannot be read, each word is drawn alone.
+final class RandomWords: @unchecked Sendable {
+    static let shared = RandomWords()
+    private let lock = NSLock()
+    private var words = [UInt64](repeating: 0, count: 64)
+    private var used = 64
+    private let device = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+
+    func pair() -> (UInt64, UInt64) {
+        lock.withLock {
+            if used + 2 > words.count { refill() }
+            defer { used += 2 }
+            return (words[used], words[used + 1])
+        }
+    }
+
+    private func refill() {
+        let wanted = words.count * MemoryLayout<UInt64>.size
+        let filled = device < 0 ? -1 : words.withUnsafeMutableBytes { buffer in read(device, buffer.baseAddress, wanted) }
+        if filled != wanted {
+            var generator = SystemRandomNumberGenerator()
+            for index in words.indices { words[index] = generator.next() }
+        }
+        used = 0
     }
 }

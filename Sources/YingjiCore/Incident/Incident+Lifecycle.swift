@@ -175,7 +175,7 @@ extension Incident {
             status = .aftermath
             return [TimelineEvent("aftermath.begun")]
         case .recordEvaluation(let summary):
-            guard !summary.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard !summary.isBlank else {
                 throw IncidentError(.invalid, "evaluation.empty", "须填写总结评估报告", field: "summary")
             }
             status = .evaluated
@@ -201,7 +201,7 @@ extension Incident {
     }
 
     private static func requireReason(_ reason: String) throws {
-        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !reason.isBlank else {
             throw IncidentError(.invalid, "lifecycle.reason_required", "须填写原因", field: "reason")
         }
     }

@@ -64,11 +64,13 @@ extension Plan {
     public func problems(in draft: ReportDraft, now: Date) -> [IncidentError] {
         var problems: [IncidentError] = []
         let required = draft.kind == .initial ? reporting.initialReportFields : []
-        let known = Set(reporting.initialReportFields.map(\.id) + reporting.followUpFields.map(\.id))
         for field in required where field.required && !draft.provides(field.id) {
             problems.append(IncidentError(.invalid, "report.missing_field", "缺少「\(field.name)」（\(reporting.initialReportSource?.clause ?? "")）", field: field.id))
         }
-        for key in draft.fields.keys.sorted() where !known.contains(key) {
+        let known: (String) -> Bool = { key in
+            self.reporting.initialReportFields.contains { $0.id == key } || self.reporting.followUpFields.contains { $0.id == key }
+        }
+        for key in draft.fields.keys.sorted() where !known(key) {
             problems.append(IncidentError(.invalid, "report.unknown_field", "预案的报告内容中没有字段「\(key)」", field: key))
         }
         for (metric, value) in draft.figures.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where value < 0 {
@@ -94,7 +96,7 @@ extension ReportDraft {
         switch id {
         case "occurredAt": return occurredAt != nil
         case "category": return category != nil
-        default: return !(fields[id]?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true)
+        default: return !(fields[id]?.isBlank ?? true)
         }
     }
 }

@@ -31,7 +31,7 @@ extension Plan {
 
     /// The category whose id, name or alias is exactly `text`.
     public func category(named text: String) -> AccidentCategory? {
-        let wanted = text.trimmingCharacters(in: .whitespaces)
+        let wanted = text.trimming(.whitespaces)
         return categories.first { $0.allNames.contains(wanted) }
     }
 

@@ -30,11 +30,14 @@ extension JSONValue {
             output.append(UInt8(ascii: "]"))
         case .object(let fields):
             output.append(UInt8(ascii: "{"))
-            for (index, field) in fields.sorted(by: { JSONText.precedes($0.key, $1.key) }).enumerated() {
+            // The positions sorted by key, not the pairs: a pair's value is then not copied to sort it.
+            var order = Array(fields.indices)
+            order.sort { JSONText.precedes(fields.keys[$0], fields.keys[$1]) }
+            for (index, position) in order.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                JSONText.writeString(field.key, into: &output)
+                JSONText.writeString(fields.keys[position], into: &output)
                 output.append(UInt8(ascii: ":"))
-                field.value.write(into: &output)
+                fields.values[position].write(into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }

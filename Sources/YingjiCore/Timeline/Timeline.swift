@@ -15,19 +15,44 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
     public let corrects: Int?
     public let previousHash: String
     public let hash: String
+    /// `payload` as canonical JSON: the text stored in the entry's row and the part of
+    /// `canonicalData` the hash covers, written once when the entry is made.
+    public let payloadText: String
 
     /// A stored entry as read back; new entries are made with `seal`.
     public init(incidentID: String, sequence: Int, at: Date, actor: String, kind: String, payload: JSONValue,
                 corrects: Int?, previousHash: String, hash: String) {
+        self.init(incidentID: incidentID, sequence: sequence, at: at, actor: actor, kind: kind, payload: payload,
+                  payloadText: String(decoding: payload.canonicalBytes, as: UTF8.self), corrects: corrects,
+                  previousHash: previousHash, hash: hash)
+    }
+
+    private init(incidentID: String, sequence: Int, at: Date, actor: String, kind: String, payload: JSONValue, payloadText: String,
+                 corrects: Int?, previousHash: String, hash: String) {
         self.incidentID = incidentID
         self.sequence = sequence
         self.at = at
         self.actor = actor
         self.kind = kind
         self.payload = payload
+        self.payloadText = payloadText
         self.corrects = corrects
         self.previousHash = previousHash
         self.hash = hash
+    }
+
+    // The payload's text is not a field of its own: it is made again from the payload.
+    private enum CodingKeys: String, CodingKey {
+        case incidentID, sequence, at, actor, kind, payload, corrects, previousHash, hash
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(incidentID: try container.decode(String.self, forKey: .incidentID), sequence: try container.decode(Int.self, forKey: .sequence),
+                  at: try container.decode(Date.self, forKey: .at), actor: try container.decode(String.self, forKey: .actor),
+                  kind: try container.decode(String.self, forKey: .kind), payload: try container.decode(JSONValue.self, forKey: .payload),
+                  corrects: try container.decodeIfPresent(Int.self, forKey: .corrects),
+                  previousHash: try container.decode(String.self, forKey: .previousHash), hash: try container.decode(String.self, forKey: .hash))
     }
 
     /// The bytes the hash covers: everything but the hash itself, as canonical JSON (keys in
@@ -47,7 +72,7 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
         output.append(contentsOf: #","kind":"#.utf8)
         JSONText.writeString(kind, into: &output)
         output.append(contentsOf: #","payload":"#.utf8)
-        payload.write(into: &output)
+        output.append(contentsOf: payloadText.utf8)
         output.append(contentsOf: #","sequence":"#.utf8)
         JSONText.writeInteger(Int64(sequence), into: &output)
         output.append(UInt8(ascii: "}"))
@@ -101,7 +126,7 @@ extension TimelineEntry {
 
     func withHash(_ hash: String) -> TimelineEntry {
         TimelineEntry(incidentID: incidentID, sequence: sequence, at: at, actor: actor, kind: kind, payload: payload,
-                      corrects: corrects, previousHash: previousHash, hash: hash)
+                      payloadText: payloadText, corrects: corrects, previousHash: previousHash, hash: hash)
     }
 }
 

@@ -67,7 +67,7 @@ extension Warning {
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
         xml += #"<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">"# + "\n"
         func element(_ name: String, _ value: String?, indent: String = "  ") {
-            guard let value, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+            guard let value, !value.isBlank else { return }
             xml += "\(indent)<\(name)>\(Self.xmlEscaped(value))</\(name)>\n"
         }
         element("identifier", capIdentifier(message.number))

@@ -159,7 +159,7 @@ extension Warning {
             guard approvers(plan: plan).contains(post) || version.approvedPost == post || version.adjustmentApprovedPost == post else {
                 throw IncidentError(.forbidden, "warning.not_approver", "只有审定该预警的机关可以退回", field: "post")
             }
-            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard !reason.isBlank else {
                 throw IncidentError(.invalid, "warning.reason_required", "退回须写明理由", field: "reason")
             }
             // Back to a draft: its approvals so far no longer stand.
@@ -227,7 +227,7 @@ extension Warning {
                                                        "to": .int(Int64(content.level)), "reason": .string(reason)])]
         case .lift(let post, let reason):
             guard inForce != nil else { throw IncidentError(.conflict, "warning.not_published", "预警尚未发布，不能解除") }
-            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard !reason.isBlank else {
                 throw IncidentError(.invalid, "warning.reason_required", "解除预警须写明理由", field: "reason")
             }
             guard post == issuerPost else {
@@ -328,7 +328,7 @@ extension Plan {
             throw IncidentError(.invalid, "warning.ends_before_start", "结束时间须晚于起始时间", field: "endsAt")
         }
         for (value, field) in [(content.issuer, "issuer"), (content.category, "category"), (content.area.description, "area.description"), (content.warnings, "warnings")]
-            where value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            where value.isBlank {
             throw IncidentError(.invalid, "warning.missing", "缺少「\(field)」", field: field)
         }
         // Channels and audiences from the plan's own lists when it has them (Kunyu 4.2.4).
