@@ -74,16 +74,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Test helpers shared by the test targets (their scratch directory).
+        .target(name: "YingjiTestSupport", path: "Tests/Support"),
         .testTarget(name: "YingjiCoreTests", dependencies: ["YingjiCore", "YingjiPlans"]),
         .testTarget(name: "YingjiPlansTests", dependencies: ["YingjiPlans", "YingjiCore"]),
-        .testTarget(name: "YingjiStoreTests", dependencies: ["YingjiStore", "YingjiCore", "YingjiPlans"]),
+        .testTarget(name: "YingjiStoreTests", dependencies: ["YingjiStore", "YingjiCore", "YingjiPlans", "YingjiTestSupport"]),
         .testTarget(
             name: "YingjiServerTests",
             dependencies: [
-                "YingjiServer", "YingjiStore", "YingjiCore", "YingjiPlans",
+                "YingjiServer", "YingjiStore", "YingjiCore", "YingjiPlans", "YingjiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "YingjiCLITests", dependencies: ["yingji", "YingjiStore", "YingjiCore", "YingjiPlans"]),
+        .testTarget(name: "YingjiCLITests", dependencies: ["yingji", "YingjiStore", "YingjiCore", "YingjiPlans", "YingjiTestSupport"]),
     ]
 )

@@ -137,17 +137,25 @@ public final class Store: Sendable {
     /// `target` (`VACUUM INTO`: one snapshot, taken while a running server keeps writing). The
     /// source is opened as it is, never migrated, and refused (`StoreError.schemaVersion`) unless
     /// its schema is this build's. PostgreSQL has its own tools (pg_dump).
-    public static func backup(sqlitePath source: String, to target: String, logger: Logger = Logger(label: "yingji.store")) async throws {
+    public static func backup(sqlitePath source: String, to target: String, busyTimeoutMilliseconds: Int = 5000,
+                              logger: Logger = Logger(label: "yingji.store")) async throws {
         let connection = try await SQLiteConnection.open(storage: .file(path: source), logger: logger)
         do {
             let database = connection.sql()
-            try await database.raw("PRAGMA busy_timeout = 5000").run()
-            let found: Int?
+            try await database.raw("PRAGMA busy_timeout = \(unsafeRaw: String(max(0, busyTimeoutMilliseconds)))").run()
+            // Only a file without the migrations table (or not SQLite's at all) is "not Yingji's":
+            // a lock held too long, a read error, are told as what they are.
+            let hasMigrations: Bool
             do {
-                found = try await database.raw("SELECT MAX(version) AS version FROM yingji_migrations").all().first?.decode(column: "version", as: Int?.self) ?? nil
-            } catch {
-                found = nil
+                hasMigrations = try await !database.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'yingji_migrations'").all().isEmpty
+            } catch let error as SQLiteError where error.reason == .notADatabase {
+                hasMigrations = false
+            } catch let error as SQLiteError where [.busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot, .lockedBySharedCache].contains(error.reason) {
+                throw StoreError.busy(milliseconds: busyTimeoutMilliseconds)
             }
+            let found: Int? = hasMigrations
+                ? try await database.raw("SELECT MAX(version) AS version FROM yingji_migrations").all().first?.decode(column: "version", as: Int?.self) ?? nil
+                : nil
             guard found == Migrations.current else { throw StoreError.schemaVersion(found: found, expected: Migrations.current) }
             try await database.raw("VACUUM INTO \(bind: target)").run()
             try await connection.close()
@@ -183,6 +191,8 @@ public enum StoreError: Error, CustomStringConvertible {
     case invalidSchema(String)
     case closed
     case schemaVersion(found: Int?, expected: Int)
+    /// Another process held the database locked longer than the wait allowed.
+    case busy(milliseconds: Int)
 
     public var description: String {
         switch self {
@@ -191,6 +201,7 @@ public enum StoreError: Error, CustomStringConvertible {
         case .schemaVersion(let found?, let expected):
             return "数据库结构为第 \(found) 版，本程序为第 \(expected) 版：请用与服务同一版本的 yingji 操作"
         case .schemaVersion(nil, _): return "不是 Yingji 的数据库（没有 yingji_migrations 表）"
+        case .busy(let milliseconds): return "数据库被另一个进程锁住，等了 \(milliseconds) 毫秒仍未释放：请稍后再试"
         }
     }
 }

@@ -2,12 +2,13 @@ import Foundation
 import Testing
 import YingjiCore
 import YingjiStore
+import YingjiTestSupport
 
 /// `yingji admin init`, `user …`, `token …`, `org …` on a SQLite file made by `serve`.
 @Suite struct AccountCommandTests {
     /// A database with the schema and one jurisdiction (as `serve` would leave it).
     static func emptyDatabase() async throws -> String {
-        let db = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-accounts-\(UUID().uuidString).sqlite").path
+        let db = Scratch.path("accounts")
         let store = try await Store.open(path: db)
         try await store.jurisdictions.insert(RegisteredJurisdiction(id: "kunyu", name: "第十四师昆玉市", parentID: nil, planID: "kunyu"))
         try await store.close()

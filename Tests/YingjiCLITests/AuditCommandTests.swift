@@ -4,6 +4,7 @@ import Testing
 import YingjiCore
 import YingjiPlans
 @testable import YingjiStore
+import YingjiTestSupport
 
 @Suite struct AuditCommandTests {
     struct Catalog: PlanCatalog {
@@ -17,7 +18,7 @@ import YingjiPlans
 
     /// A SQLite file with one Lhasa incident and its timeline.
     func database() async throws -> (path: String, incident: String, store: Store) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).sqlite").path
+        let path = Scratch.path("audit")
         let store = try await Store.open(path: path)
         let plan = try PlanLibrary(directory: CLI.root.appendingPathComponent("plans")).load("bachu")
         let service = IncidentService(repository: store.incidents, plans: Catalog(plan: plan), clock: SystemClock(), ids: IDs(), hasher: SHA256ChainHasher())
@@ -47,7 +48,7 @@ import YingjiPlans
     }
 
     func backupPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("backup-\(UUID().uuidString).sqlite").path
+        Scratch.path("backup")
     }
 
     @Test func aBackupIsAWholeCopyAndItsChainsAreChecked() async throws {
@@ -95,7 +96,7 @@ import YingjiPlans
         #expect(result.status == 2)
         #expect(result.stderr.contains("--db：数据库文件不存在"))
         #expect(!FileManager.default.fileExists(atPath: missing))
-        result = try CLI.run(["backup", "--db", path, "--to", FileManager.default.temporaryDirectory.path])
+        result = try CLI.run(["backup", "--db", path, "--to", Scratch.directory.path])
         #expect(result.status == 2)
         #expect(result.stderr.contains("是一个目录"))
         result = try CLI.run(["backup", "--db", path, "--to", ""])

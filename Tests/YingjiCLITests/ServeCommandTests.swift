@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import YingjiTestSupport
 
 /// `yingji serve` as a process: prints its URL, serves the demo, stops cleanly on SIGTERM while a
 /// board holds an event stream open, and keeps what it stored.
 @Suite struct ServeCommandTests {
     /// A public address that is not `http(s)://host[:port]` stops `serve` before it opens anything.
     @Test func aBadPublicURLIsRefusedNamingTheOptionAndNothingIsCreated() throws {
-        let db = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-serve-\(UUID().uuidString).sqlite").path
+        let db = Scratch.path("serve")
         let result = try CLI.run(["serve", "--db", db, "--port", "0", "--public-url", "yingji.example.gov.cn/board"])
         #expect(result.status == 2)
         #expect(result.stderr.hasPrefix("错误：--public-url：须为 http:// 或 https:// 开头"), "\(result.stderr)")
@@ -15,7 +16,7 @@ import Testing
 
     /// A reminder lead outside 0–1440 minutes is refused naming the option; nothing is created.
     @Test func aDueSoonLeadOutOfRangeIsRefusedNamingTheOption() throws {
-        let db = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-serve-\(UUID().uuidString).sqlite").path
+        let db = Scratch.path("serve")
         for minutes in ["-1", "1441"] {
             let result = try CLI.run(["serve", "--db", db, "--port", "0", "--due-soon-minutes=\(minutes)"])
             #expect(result.status == 2, "\(minutes)")
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test func demoServerPrintsItsURLAndStopsGracefullyOnSIGTERM() throws {
-        let db = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-serve-\(UUID().uuidString).sqlite").path
+        let db = Scratch.path("serve")
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = ["serve", "--demo", "--db", db, "--port", "0"]

@@ -7,6 +7,7 @@ import YingjiCore
 import YingjiPlans
 import YingjiServer
 import YingjiStore
+import YingjiTestSupport
 
 /// Which engines the API tests run on: SQLite always, PostgreSQL too when `DATABASE_URL` is set (CI).
 enum Engine: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -21,7 +22,7 @@ enum Engine: String, CaseIterable, Sendable, CustomStringConvertible {
     func openStore() async throws -> Store {
         switch self {
         case .sqlite:
-            return try await Store.open(path: FileManager.default.temporaryDirectory.appendingPathComponent("yingji-api-\(UUID().uuidString).sqlite").path)
+            return try await Store.open(path: Scratch.path("api"))
         case .postgres:
             let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             do {

@@ -4,6 +4,7 @@ import Testing
 @testable import YingjiCore
 import YingjiPlans
 @testable import YingjiStore
+import YingjiTestSupport
 
 /// Every store test runs on SQLite, and on PostgreSQL too when `DATABASE_URL` is set (as in CI).
 enum Engines {
@@ -14,10 +15,12 @@ enum Engines {
     static func open(_ engine: SQLEngine) async throws -> Store {
         switch engine {
         case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-test-\(UUID().uuidString).sqlite").path
+            let path = Scratch.path("store")
             return try await Store.open(path: path)
         case .postgres:
-            return try await Store.open(postgresURL: ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "")
+            // A schema of its own, so what other tests (or earlier runs) left in the database is not seen.
+            return try await Store.open(postgresURL: ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "",
+                                        schema: "s_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))
         }
     }
 }
@@ -199,7 +202,7 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
     }
 
     @Test func migrationsRunOnceAndSurviveReopening() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-reopen-\(UUID().uuidString).sqlite").path
+        let path = Scratch.path("reopen")
         let first = try await Store.open(path: path)
         let opened = try await service(first).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
         try await first.close()
@@ -210,11 +213,37 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         try await second.close()
     }
 
+    /// A backup of a database another process keeps locked says so; it does not call the
+    /// database a stranger's, and writes nothing.
+    @Test func aBackupOfALockedDatabaseSaysItIsLocked() async throws {
+        let path = Scratch.path("locked")
+        let target = path + ".backup"
+        let store = try await Store.open(path: path)
+        let dialect = SQLDialectOnly(store.incidents.database)
+        try await store.close()
+        // Another process's exclusive lock, as a maintenance tool would hold it.
+        let holder = try DirectSQLiteConnection(path: path, flags: 0x2 /* SQLITE_OPEN_READWRITE */, settings: ["PRAGMA locking_mode = EXCLUSIVE", "BEGIN EXCLUSIVE"],
+                                                dialect: dialect)
+        var refusal: String?
+        do {
+            try await Store.backup(sqlitePath: path, to: target, busyTimeoutMilliseconds: 100)
+        } catch {
+            refusal = String(describing: error)
+        }
+        _ = try holder.run("ROLLBACK")
+        holder.close()
+        #expect(refusal == "数据库被另一个进程锁住，等了 100 毫秒仍未释放：请稍后再试")
+        #expect(!FileManager.default.fileExists(atPath: target))
+        // Unlocked, the same call makes the copy.
+        try await Store.backup(sqlitePath: path, to: target, busyTimeoutMilliseconds: 100)
+        #expect(FileManager.default.fileExists(atPath: target))
+    }
+
     /// Migration 7: a closed incident stored by an earlier version with a sweep time keeps none,
     /// so the sweep, which reads by that time, no longer reads it; an open one gets its time as
     /// this version computes it.
     @Test func closedIncidentsLeaveTheSweepsIndexOnMigration() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-m7-\(UUID().uuidString).sqlite").path
+        let path = Scratch.path("m7")
         let first = try await Store.open(path: path)
         let closed = try await service(first).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
         let open = try await service(first).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")

@@ -67,8 +67,13 @@ public enum LifecycleCommand: Sendable, Equatable {
 extension Incident {
     /// The moves that the incident's state allows now (authority is checked when one is made).
     public var allowedMoves: [String] {
-        LifecycleCommand.allowedFrom.filter { $0.value.contains(status) }.map(\.key).sorted()
+        Self.movesFrom[status] ?? []
     }
+
+    /// `allowedMoves` for each state, worked out once from `LifecycleCommand.allowedFrom`.
+    private static let movesFrom: [IncidentStatus: [String]] = Dictionary(uniqueKeysWithValues: IncidentStatus.allCases.map { status in
+        (status, LifecycleCommand.allowedFrom.filter { $0.value.contains(status) }.map(\.key).sorted())
+    })
 
     /// Makes a move, or throws without changing anything.
     public mutating func apply(_ command: LifecycleCommand, plan: Plan, actor: String, now: Date, ids: IDGenerator) throws -> [TimelineEvent] {
