@@ -62,6 +62,12 @@ final class DirectSQLiteConnection: @unchecked Sendable {
             let index = Int32(offset + 1)
             switch value {
             case .text(let text): try bindText(text, at: index, to: statement)
+            case .utf8(let bytes):
+                guard !bytes.isEmpty else { try bindText("", at: index, to: statement); break }
+                try bytes.withUnsafeBytes { raw in
+                    try check(sqlite_nio_sqlite3_bind_text64(statement, index, raw.baseAddress!.assumingMemoryBound(to: CChar.self), UInt64(raw.count),
+                                                             transient, UInt8(SQLITE_UTF8)))
+                }
             case .integer(let number): try check(sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number)))
             case .real(let number): try check(sqlite_nio_sqlite3_bind_double(statement, index, number))
             case .null: try check(sqlite_nio_sqlite3_bind_null(statement, index))

@@ -30,7 +30,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             VALUES (\(bind: incident.id), \(bind: incident.jurisdiction), \(bind: incident.status.rawValue), \(bind: incident.grade?.grade),
                     \(bind: incident.version), \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
                     \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), \(bind: incident.overdueCount),
-                    \(bind: incident.createdAt.timeIntervalSinceReferenceDate), \(bind: data),
+                    \(bind: incident.createdAt.timeIntervalSinceReferenceDate), \(bindUTF8: data),
                     \(bind: incident.organisationID), \(bind: Self.involvedColumn(incident)),
                     \(bind: incident.knownAt.timeIntervalSinceReferenceDate), \(bind: incident.category))
             """))
@@ -45,7 +45,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             UPDATE incidents SET status = \(bind: incident.status.rawValue), grade = \(bind: incident.grade?.grade),
                 version = \(bind: incident.version), next_deadline = \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
                 pending_due = \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), overdue_count = \(bind: incident.overdueCount),
-                data = \(bind: data), organisation_id = \(bind: incident.organisationID), involved = \(bind: Self.involvedColumn(incident)),
+                data = \(bindUTF8: data), organisation_id = \(bind: incident.organisationID), involved = \(bind: Self.involvedColumn(incident)),
                 known_at = \(bind: incident.knownAt.timeIntervalSinceReferenceDate), category = \(bind: incident.category)
             WHERE id = \(bind: incident.id) AND version = \(bind: expectedVersion)
             RETURNING id
@@ -244,9 +244,9 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         return [WriteStep(sql)]
     }
 
-    private static func json(_ incident: Incident) throws -> String {
+    private static func json(_ incident: Incident) throws -> [UInt8] {
         // Kept, so the write's answer (`IncidentView.detail`) rewrites this row's dates instead of encoding again.
-        String(decoding: try IncidentRows.shared.row(for: incident).bytes, as: UTF8.self)
+        try IncidentRows.shared.row(for: incident).bytes
     }
 
     static func decodeIncident(_ row: any SQLRow) throws -> Incident {

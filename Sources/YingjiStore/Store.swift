@@ -139,31 +139,37 @@ public final class Store: Sendable {
     /// its schema is this build's. PostgreSQL has its own tools (pg_dump).
     public static func backup(sqlitePath source: String, to target: String, busyTimeoutMilliseconds: Int = 5000,
                               logger: Logger = Logger(label: "yingji.store")) async throws {
+        let wait = max(0, busyTimeoutMilliseconds)
         let connection = try await SQLiteConnection.open(storage: .file(path: source), logger: logger)
         do {
             let database = connection.sql()
-            try await database.raw("PRAGMA busy_timeout = \(unsafeRaw: String(max(0, busyTimeoutMilliseconds)))").run()
-            // Only a file without the migrations table (or not SQLite's at all) is "not Yingji's":
-            // a lock held too long, a read error, are told as what they are.
-            let hasMigrations: Bool
+            try await database.raw("PRAGMA busy_timeout = \(unsafeRaw: String(wait))").run()
             do {
-                hasMigrations = try await !database.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'yingji_migrations'").all().isEmpty
-            } catch let error as SQLiteError where error.reason == .notADatabase {
-                hasMigrations = false
-            } catch let error as SQLiteError where [.busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot, .lockedBySharedCache].contains(error.reason) {
-                throw StoreError.busy(milliseconds: busyTimeoutMilliseconds)
+                // Only a file without the migrations table (or not SQLite's at all) is "not Yingji's":
+                // a lock held too long, a read error, are told as what they are.
+                let hasMigrations: Bool
+                do {
+                    hasMigrations = try await !database.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'yingji_migrations'").all().isEmpty
+                } catch let error as SQLiteError where error.reason == .notADatabase {
+                    hasMigrations = false
+                }
+                let found: Int? = hasMigrations
+                    ? try await database.raw("SELECT MAX(version) AS version FROM yingji_migrations").all().first?.decode(column: "version", as: Int?.self) ?? nil
+                    : nil
+                guard found == Migrations.current else { throw StoreError.schemaVersion(found: found, expected: Migrations.current) }
+                try await database.raw("VACUUM INTO \(bind: target)").run()
+            } catch let error as SQLiteError where Self.lockedOut.contains(error.reason) {
+                throw StoreError.busy(milliseconds: wait)
             }
-            let found: Int? = hasMigrations
-                ? try await database.raw("SELECT MAX(version) AS version FROM yingji_migrations").all().first?.decode(column: "version", as: Int?.self) ?? nil
-                : nil
-            guard found == Migrations.current else { throw StoreError.schemaVersion(found: found, expected: Migrations.current) }
-            try await database.raw("VACUUM INTO \(bind: target)").run()
             try await connection.close()
         } catch {
             try? await connection.close()
             throw error
         }
     }
+
+    /// SQLite's answers for a database someone else holds locked past the wait.
+    private static let lockedOut: Set<SQLiteError.Reason> = [.busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot, .lockedBySharedCache]
 
     /// How much the database holds: incidents, warnings and timeline entries (both kinds of chain).
     public func contents() async throws -> (incidents: Int, warnings: Int, entries: Int) {
@@ -191,7 +197,7 @@ public enum StoreError: Error, CustomStringConvertible {
     case invalidSchema(String)
     case closed
     case schemaVersion(found: Int?, expected: Int)
-    /// Another process held the database locked longer than the wait allowed.
+    /// Another connection (another process, as a rule) held the database locked longer than the wait allowed.
     case busy(milliseconds: Int)
 
     public var description: String {
@@ -201,7 +207,7 @@ public enum StoreError: Error, CustomStringConvertible {
         case .schemaVersion(let found?, let expected):
             return "数据库结构为第 \(found) 版，本程序为第 \(expected) 版：请用与服务同一版本的 yingji 操作"
         case .schemaVersion(nil, _): return "不是 Yingji 的数据库（没有 yingji_migrations 表）"
-        case .busy(let milliseconds): return "数据库被另一个进程锁住，等了 \(milliseconds) 毫秒仍未释放：请稍后再试"
+        case .busy(let milliseconds): return "数据库被其他连接锁住，等了 \(milliseconds) 毫秒仍未释放：请稍后再试"
         }
     }
 }

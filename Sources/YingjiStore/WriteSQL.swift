@@ -3,6 +3,8 @@ import SQLKit
 /// A value bound into a written statement: the four kinds the writer's tables hold.
 enum SQLValue: Sendable, Equatable {
     case text(String)
+    /// Text given as its UTF-8 bytes (a document just encoded), bound without making a String of it.
+    case utf8([UInt8])
     case integer(Int)
     case real(Double)
     case null
@@ -13,6 +15,8 @@ enum SQLValue: Sendable, Equatable {
 /// keeps each value in two nested boxes (one allocation per value; a new incident's write binds
 /// about eighty) and its serializer copies them again. The SQLite writer joins the pieces with
 /// `?` and binds the values through the C API; PostgreSQL gets a SQLKit query made from them.
+/// The fixed text must not hold a parameter of its own (`?`, `?1`, `:name`, `$1` outside quotes):
+/// SQLite would count it as one more value and PostgreSQL would not.
 struct WriteSQL: Sendable, ExpressibleByStringInterpolation {
     /// The text before the first value, between values, and after the last: one more than `values`.
     private(set) var pieces: [String]
@@ -37,6 +41,7 @@ struct WriteSQL: Sendable, ExpressibleByStringInterpolation {
         for (value, piece) in zip(values, pieces.dropFirst()) {
             switch value {
             case .text(let text): query.appendInterpolation(bind: text)
+            case .utf8(let bytes): query.appendInterpolation(bind: String(decoding: bytes, as: UTF8.self))
             case .integer(let number): query.appendInterpolation(bind: number)
             case .real(let number): query.appendInterpolation(bind: number)
             // A bound nil would reach PostgreSQL typed by the Swift type it was bound as (a `String?`
@@ -80,6 +85,7 @@ struct WriteSQL: Sendable, ExpressibleByStringInterpolation {
         }
 
         mutating func appendInterpolation(bind value: String) { add(.text(value)) }
+        mutating func appendInterpolation(bindUTF8 bytes: [UInt8]) { add(.utf8(bytes)) }
         mutating func appendInterpolation(bind value: String?) { add(value.map(SQLValue.text) ?? .null) }
         mutating func appendInterpolation(bind value: Int) { add(.integer(value)) }
         mutating func appendInterpolation(bind value: Int?) { add(value.map(SQLValue.integer) ?? .null) }

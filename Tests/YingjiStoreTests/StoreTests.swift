@@ -232,7 +232,7 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         }
         _ = try holder.run("ROLLBACK")
         holder.close()
-        #expect(refusal == "数据库被另一个进程锁住，等了 100 毫秒仍未释放：请稍后再试")
+        #expect(refusal == "数据库被其他连接锁住，等了 100 毫秒仍未释放：请稍后再试")
         #expect(!FileManager.default.fileExists(atPath: target))
         // Unlocked, the same call makes the copy.
         try await Store.backup(sqlitePath: path, to: target, busyTimeoutMilliseconds: 100)

@@ -46,7 +46,7 @@ import Testing
         var insert = WriteSQL(stringLiteral: "INSERT INTO \(table) (a, b, c, d, e) VALUES ")
         insert.append("(\(bind: "昆玉 'x' ?"), \(bind: 3), \(bind: 1.5), \(bind: Int?.none), \(bind: String?.none))")
         insert.append(raw: ", ")
-        insert.append("(\(bind: "b"), \(bind: -7), \(bind: Double?.none), \(bind: 9), \(bind: "e"))")
+        insert.append("(\(bind: "b"), \(bind: -7), \(bind: Double?.none), \(bind: 9), \(bindUTF8: Array("文档 {\"a\":1}".utf8)))")
         try await writer.write([WriteStep(insert)])
         let rows = try await store.incidents.database.raw(SQLQueryString("SELECT a, b, c, d, e FROM \(table) ORDER BY b DESC")).all()
         try await writer.write([WriteStep(WriteSQL(stringLiteral: "DROP TABLE \(table)"))])
@@ -61,6 +61,6 @@ import Testing
         #expect(try rows[1].decode(column: "b", as: Int.self) == -7)
         #expect(try rows[1].decode(column: "c", as: Double?.self) == nil)
         #expect(try rows[1].decode(column: "d", as: Int.self) == 9)
-        #expect(try rows[1].decode(column: "e", as: String.self) == "e")
+        #expect(try rows[1].decode(column: "e", as: String.self) == "文档 {\"a\":1}")
     }
 }

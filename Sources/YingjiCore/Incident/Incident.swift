@@ -153,8 +153,17 @@ extension AccidentFigures: Codable {
         self.init(Dictionary(uniqueKeysWithValues: raw.compactMap { key, value in Metric(rawValue: key).map { ($0, value) } }))
     }
 
+    /// An object of metric names and numbers, written field by field (the same JSON a
+    /// `[String: Int64]` gives, without building that dictionary first).
     public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) }))
+        var container = encoder.container(keyedBy: MetricKey.self)
+        for (metric, value) in values { try container.encode(value, forKey: MetricKey(stringValue: metric.rawValue)) }
+    }
+
+    private struct MetricKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 }
