@@ -63,11 +63,6 @@ struct WriteSQL: Sendable, ExpressibleByStringInterpolation {
         pieces[pieces.count - 1] += text
     }
 
-    mutating func append(bind value: SQLValue) {
-        values.append(value)
-        pieces.append("")
-    }
-
     struct StringInterpolation: StringInterpolationProtocol {
         fileprivate var pieces: [String] = [""]
         fileprivate var values: [SQLValue] = []
