@@ -38,14 +38,58 @@ enum IncidentView {
         guard let plan else { return }
         field("planName", .string(plan.name))
         field("categoryName", .optional(incident.category.flatMap(plan.categoryName)))
-        field("authority", authority(incident, plan: plan))
-        field("terminationConditions", .array(plan.termination.conditions.map { condition in
+        // The authority for a level, and the conditions while none is confirmed, are the plan's
+        // alone: written once per plan version and level, then copied.
+        let level = authorityLevel(incident, plan: plan)
+        output.append(contentsOf: #","authority":"#.utf8)
+        output.append(contentsOf: PlanParts.shared.bytes(plan: plan, part: .authority(level?.number)) { authority(level: level, plan: plan) })
+        output.append(contentsOf: #","terminationConditions":"#.utf8)
+        if incident.confirmedConditions.isEmpty {
+            output.append(contentsOf: PlanParts.shared.bytes(plan: plan, part: .terminationConditions) { terminationConditions(incident, plan: plan) })
+        } else {
+            terminationConditions(incident, plan: plan).write(into: &output)
+        }
+    }
+
+    private static func terminationConditions(_ incident: Incident, plan: Plan) -> JSONValue {
+        .array(plan.termination.conditions.map { condition in
             let confirmation = incident.confirmedConditions.first { $0.conditionID == condition.id }
             return [
                 "id": .string(condition.id), "text": .string(condition.text),
                 "confirmedBy": .optional(confirmation?.by), "confirmedAt": .time(confirmation?.at),
             ]
-        }))
+        })
+    }
+
+    /// Parts of the detail answer that depend on the plan alone, as written JSON, by plan version.
+    /// A plan file that changes has a new version, so a kept part never outlives its plan's text;
+    /// the few versions a server sees are kept (at most `limit` parts, then started afresh).
+    private final class PlanParts: @unchecked Sendable {
+        enum Part: Hashable {
+            case authority(Int?)
+            case terminationConditions
+        }
+        private struct Key: Hashable {
+            let planVersion: String
+            let part: Part
+        }
+
+        static let shared = PlanParts()
+        static let limit = 256
+        private let lock = NSLock()
+        private var parts: [Key: [UInt8]] = [:]
+
+        func bytes(plan: Plan, part: Part, _ make: () -> JSONValue) -> [UInt8] {
+            let key = Key(planVersion: plan.version, part: part)
+            if let kept = lock.withLock({ parts[key] }) { return kept }
+            var written: [UInt8] = []
+            make().write(into: &written)
+            lock.withLock {
+                if parts.count >= Self.limit { parts.removeAll() }
+                parts[key] = written
+            }
+            return written
+        }
     }
 
     /// One line of a list: enough for a board row.
@@ -93,10 +137,13 @@ enum IncidentView {
         ]
     }
 
-    /// Who decides and signs the level in force, or the level the plan sets for the grade.
-    static func authority(_ incident: Incident, plan: Plan) -> JSONValue {
-        let level = incident.response.flatMap { ResponseLevel($0.level) }
+    /// The level in force, or the level the plan sets for the grade.
+    static func authorityLevel(_ incident: Incident, plan: Plan) -> ResponseLevel? {
+        incident.response.flatMap { ResponseLevel($0.level) }
             ?? incident.grade?.grade.flatMap(Grade.init).flatMap { plan.response.defaultLevel(for: $0) }
+    }
+
+    static func authority(level: ResponseLevel?, plan: Plan) -> JSONValue {
         guard let level, let authority = plan.response.authority(for: level) else { return .null }
         let roles: ([String]) -> JSONValue = { ids in .array(ids.map { ["id": .string($0), "name": .string(plan.roleName($0))] }) }
         return [

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Testing
-import YingjiCore
+@testable import YingjiCore
 @testable import YingjiServer
 
 /// The page templates are parsed after start-up, not before it: a template that does not parse
@@ -89,6 +89,50 @@ import YingjiCore
                                              "categoryName", "authority", "terminationConditions"]
                 #expect(Set(parsed.keys) == Set(own.keys).union(computed))
                 #expect(String(decoding: detail, as: UTF8.self).hasPrefix(#"{"id":"#))
+            }
+        }
+    }
+
+    /// The authority and the termination conditions are written once per plan version and level
+    /// and then copied: each answer still shows its own level's authority, and its own confirmations.
+    @Test func planPartsOfTheDetailFollowTheLevelAndTheConfirmations() async throws {
+        let test = try await TestServer.start(.sqlite)
+        try await test.test { client in
+            let id = try #require(try await create(client)["id"] as? String)
+            let stored = try await test.server.incidents.incident(id)
+            let plan = try #require(test.server.catalog.plan(forJurisdiction: stored.jurisdiction))
+            func detail(_ incident: Incident) throws -> [String: Any] {
+                try #require(try JSONSerialization.jsonObject(with: IncidentView.detail(incident, plan: plan)) as? [String: Any])
+            }
+            #expect(stored.grade?.grade == 3 && stored.response == nil)
+            // No response yet (the grade's level, 3), then each level in force, then the grade's again.
+            for level in [nil, 4, 2, 3, 1, nil] as [Int?] {
+                var incident = stored
+                incident.response = level.map { ResponseRecord(level: $0, decidedBy: "commander", signedBy: "commander", startedAt: stored.knownAt, precondition: nil) }
+                let answer = try detail(incident)
+                let expected = level ?? 3
+                if let authority = plan.response.authority(for: try #require(ResponseLevel(expected))) {
+                    let shown = try #require(answer["authority"] as? [String: Any], "\(expected)")
+                    #expect(shown["level"] as? Int == expected)
+                    #expect((shown["signs"] as? [[String: Any]])?.map { $0["name"] as? String } == authority.signs.map(plan.roleName))
+                    #expect((shown["decides"] as? [[String: Any]])?.map { $0["id"] as? String } == authority.decides)
+                    #expect(shown["source"] as? String == authority.source.clause)
+                } else {
+                    #expect(answer["authority"] is NSNull, "\(expected)")
+                }
+            }
+            // One condition confirmed shows who and when; an incident with none, asked after, shows none.
+            let first = try #require(plan.termination.conditions.first)
+            var confirmed = stored
+            confirmed.confirmedConditions = [ConditionConfirmation(conditionID: first.id, by: "指挥长甲", at: stored.knownAt)]
+            for incident in [stored, confirmed, stored] {
+                let conditions = try #require(try detail(incident)["terminationConditions"] as? [[String: Any]])
+                #expect(conditions.map { $0["id"] as? String } == plan.termination.conditions.map(\.id))
+                #expect(conditions.map { $0["text"] as? String } == plan.termination.conditions.map(\.text))
+                let by = incident.confirmedConditions.isEmpty ? nil : "指挥长甲"
+                #expect(conditions.first?["confirmedBy"] as? String == by)
+                #expect((conditions.first?["confirmedAt"] as? String) == by.map { _ in Timestamp.format(stored.knownAt) })
+                #expect(conditions.dropFirst().allSatisfy { $0["confirmedBy"] is NSNull })
             }
         }
     }

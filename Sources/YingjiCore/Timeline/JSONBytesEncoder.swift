@@ -38,6 +38,29 @@ public enum JSONBytesEncoder {
         return DatedJSON(bytes: state.output, spans: state.dateSpans ?? [], timestamped: nil)
     }
 
+    /// `encodeDated` for a value that writes its own fields (`JSONRowWritable`): the same bytes
+    /// and date spans, without going through Codable's containers for the parts it writes itself.
+    static func encodeDated<T: JSONRowWritable>(_ value: T) throws -> DatedJSON {
+        let state = EncodingState(dates: .referenceSeconds)
+        state.dateSpans = []
+        state.output.reserveCapacity(4096)
+        var fields = JSONFields(state: state)
+        try value.writeFields(to: &fields)
+        fields.end()
+        guard !state.outOfOrder else { return try encodeDatedThroughCodable(value) }
+        return DatedJSON(bytes: state.output, spans: state.dateSpans ?? [], timestamped: nil)
+    }
+
+    /// `encodeDated` through the value's `encode(to:)` only (what the direct writers are held equal to).
+    static func encodeDatedThroughCodable<T: Encodable>(_ value: T) throws -> DatedJSON {
+        let state = EncodingState(dates: .referenceSeconds)
+        state.dateSpans = []
+        guard try write(value, with: state) else {
+            return DatedJSON(bytes: try fallback(value, dates: .referenceSeconds), spans: [], timestamped: try fallback(value, dates: .timestamp))
+        }
+        return DatedJSON(bytes: state.output, spans: state.dateSpans ?? [], timestamped: nil)
+    }
+
     /// Writes the value in one pass; false when it could not be (see the type's comment).
     private static func write<T: Encodable>(_ value: T, with state: EncodingState) throws -> Bool {
         state.output.reserveCapacity(4096)
@@ -432,4 +455,155 @@ private struct IndexKey: CodingKey {
     var stringValue: String { "\(intValue ?? 0)" }
     init(intValue: Int) { self.intValue = intValue }
     init?(stringValue: String) { nil }
+}
+
+/// A value whose JSON object is written field by field by its own code, not by `encode(to:)`:
+/// for the stored incident, written on every change, whose Codable form went through a container
+/// box and a key lookup per field. The bytes must be those its `encode(to:)` gives through
+/// `JSONBytesEncoder` (same keys in the same order, nil optionals left out): tests compare the
+/// two for incidents with every part filled in.
+protocol JSONRowWritable: Encodable {
+    func writeFields(to fields: inout JSONFields) throws
+}
+
+/// The fields of one JSON object, written straight into the encoder's output: `{` before the
+/// first, `}` at `end()`.
+struct JSONFields {
+    fileprivate let state: EncodingState
+    private var empty = true
+
+    fileprivate init(state: EncodingState) {
+        self.state = state
+        state.output.append(UInt8(ascii: "{"))
+    }
+
+    /// Closes the object (an object with no fields is `{}`).
+    fileprivate func end() {
+        state.output.append(UInt8(ascii: "}"))
+    }
+
+    /// `,"key":` (no comma before the first). Keys are the writers' own ASCII names: nothing to escape.
+    private mutating func key(_ key: StaticString) {
+        if empty { empty = false } else { state.output.append(UInt8(ascii: ",")) }
+        state.output.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { state.output.append(contentsOf: $0) }
+        state.output.append(UInt8(ascii: "\""))
+        state.output.append(UInt8(ascii: ":"))
+    }
+
+    mutating func string(_ name: StaticString, _ value: String) {
+        key(name)
+        JSONText.writeString(value, into: &state.output)
+    }
+
+    mutating func string(_ name: StaticString, ifPresent value: String?) {
+        if let value { string(name, value) }
+    }
+
+    /// An enum by its raw value, as its synthesized encoding writes it.
+    mutating func string<R: RawRepresentable>(_ name: StaticString, _ value: R) where R.RawValue == String {
+        string(name, value.rawValue)
+    }
+
+    mutating func integer(_ name: StaticString, _ value: Int) {
+        key(name)
+        JSONText.writeInteger(Int64(value), into: &state.output)
+    }
+
+    mutating func integer(_ name: StaticString, _ value: Int64) {
+        key(name)
+        JSONText.writeInteger(value, into: &state.output)
+    }
+
+    /// A number under a key that is data (a metric's name): the key is escaped as any text is.
+    mutating func integer(dynamic name: String, _ value: Int64) {
+        if empty { empty = false } else { state.output.append(UInt8(ascii: ",")) }
+        JSONText.writeString(name, into: &state.output)
+        state.output.append(UInt8(ascii: ":"))
+        JSONText.writeInteger(value, into: &state.output)
+    }
+
+    mutating func integer(_ name: StaticString, ifPresent value: Int?) {
+        if let value { integer(name, value) }
+    }
+
+    mutating func bool(_ name: StaticString, _ value: Bool) {
+        key(name)
+        state.output.append(contentsOf: value ? JSONText.true : JSONText.false)
+    }
+
+    mutating func null(_ name: StaticString) {
+        key(name)
+        state.output.append(contentsOf: JSONText.null)
+    }
+
+    mutating func date(_ name: StaticString, _ value: Date) throws {
+        key(name)
+        try state.writeDate(value, depth: 1)
+    }
+
+    mutating func date(_ name: StaticString, ifPresent value: Date?) throws {
+        if let value { try date(name, value) }
+    }
+
+    mutating func strings(_ name: StaticString, _ values: [String]) {
+        key(name)
+        state.output.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { state.output.append(UInt8(ascii: ",")) }
+            JSONText.writeString(value, into: &state.output)
+        }
+        state.output.append(UInt8(ascii: "]"))
+    }
+
+    mutating func strings(_ name: StaticString, ifPresent values: [String]?) {
+        if let values { strings(name, values) }
+    }
+
+    /// An object of text values, in the dictionary's own order (as Codable writes a `[String: String]`).
+    mutating func strings(_ name: StaticString, _ values: [String: String]) {
+        key(name)
+        state.output.append(UInt8(ascii: "{"))
+        var first = true
+        for (key, value) in values {
+            if first { first = false } else { state.output.append(UInt8(ascii: ",")) }
+            JSONText.writeString(key, into: &state.output)
+            state.output.append(UInt8(ascii: ":"))
+            JSONText.writeString(value, into: &state.output)
+        }
+        state.output.append(UInt8(ascii: "}"))
+    }
+
+    mutating func object<T: JSONRowWritable>(_ name: StaticString, _ value: T) throws {
+        key(name)
+        var fields = JSONFields(state: state)
+        try value.writeFields(to: &fields)
+        fields.end()
+    }
+
+    mutating func object<T: JSONRowWritable>(_ name: StaticString, ifPresent value: T?) throws {
+        if let value { try object(name, value) }
+    }
+
+    mutating func objects<T: JSONRowWritable>(_ name: StaticString, _ values: [T]) throws {
+        key(name)
+        state.output.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { state.output.append(UInt8(ascii: ",")) }
+            var fields = JSONFields(state: state)
+            try value.writeFields(to: &fields)
+            fields.end()
+        }
+        state.output.append(UInt8(ascii: "]"))
+    }
+
+    /// A value without a writer of its own, through its `encode(to:)`.
+    mutating func encoded<T: Encodable>(_ name: StaticString, ifPresent value: T?) throws {
+        guard let value else { return }
+        key(name)
+        // Nothing the direct writers write is on the encoder's stack of open containers: the value
+        // starts a stack of its own and closes all of it.
+        try state.encodeValue(value, depth: 1)
+        state.close(above: 0)
+    }
 }
