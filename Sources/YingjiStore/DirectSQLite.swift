@@ -152,8 +152,17 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Binds the string's own UTF-8 bytes (SQLite copies them); passing the String itself would
+    /// first make a NUL-terminated copy of it.
     private func bindText(_ text: String, at index: Int32, to statement: OpaquePointer) throws {
-        try check(sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), transient, UInt8(SQLITE_UTF8)))
+        var text = text
+        let result = text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                guard let base = chars.baseAddress else { return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, transient, UInt8(SQLITE_UTF8)) }
+                return sqlite_nio_sqlite3_bind_text64(statement, index, base, UInt64(chars.count), transient, UInt8(SQLITE_UTF8))
+            }
+        }
+        try check(result)
     }
 
     private func bindAny(_ value: Any, at index: Int32, to statement: OpaquePointer) throws {

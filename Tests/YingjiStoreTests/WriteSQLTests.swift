@@ -23,6 +23,9 @@ import Testing
         }
         #expect(sql.sqliteText == "INSERT INTO t (a, b) VALUES (?, ?), (?, ?), (?, ?)")
         #expect(sql.values == [.text("甲"), .integer(0), .text("乙"), .integer(1), .text("丙"), .integer(2)])
+        // The SQLite text kept as it was written is the pieces joined by placeholders (what PostgreSQL's query is made from).
+        #expect(sql.pieces == ["INSERT INTO t (a, b) VALUES (", ", ", "), (", ", ", "), (", ", ", ")"])
+        #expect(sql.sqliteText == sql.pieces.joined(separator: "?"))
     }
 
     /// Through the writer of each engine: SQLite binds through the C API, PostgreSQL through SQLKit
