@@ -27,7 +27,8 @@ import Testing
         case 4: return .array((0..<Int(generator.next(upperBound: UInt64(4)))).map { _ in randomValue(depth + 1, &generator) })
         default:
             var fields: [String: JSONValue] = [:]
-            for _ in 0..<Int(generator.next(upperBound: UInt64(6))) { fields[randomString(Self.keyPieces, &generator)] = randomValue(depth + 1, &generator) }
+            // At the top, up to 23 keys: objects of more than 16 are sorted another way than small ones.
+            for _ in 0..<Int(generator.next(upperBound: UInt64(depth == 0 ? 24 : 6))) { fields[randomString(Self.keyPieces, &generator)] = randomValue(depth + 1, &generator) }
             return .object(fields)
         }
     }
@@ -361,6 +362,57 @@ import Testing
         for _ in 0..<2_000 {
             let date = Date(timeIntervalSince1970: Double(generator.next(upperBound: UInt64(4_102_444_800))) + 0.999)
             #expect(Timestamp.format(date) == formatter.string(from: date))
+        }
+    }
+
+    /// Strings are copied eight bytes at a time while none needs an escape: every special
+    /// character is still escaped, wherever it falls in a string of any length.
+    @Test func stringsAreEscapedWhereverTheCharacterFalls() throws {
+        func reference(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\u{08}": out += "\\b"
+                case "\t": out += "\\t"
+                case "\n": out += "\\n"
+                case "\u{0C}": out += "\\f"
+                case "\r": out += "\\r"
+                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        let pieces: [String] = ["\"", "\\", "\n", "\u{01}", "\u{1F}", "\t", "\u{08}", "\u{0C}", "\r", "a", "中", "é", "\u{7F}", " ", "!", "]", "#", "[",
+                                "\u{80}", "😀", "\u{0}"]
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for length in 0..<40 {
+            for _ in 0..<40 {
+                var text = ""
+                for _ in 0..<length {
+                    seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    // Mostly plain letters, so long runs without an escape are common.
+                    let pick = Int(seed >> 33) % (pieces.count * 3)
+                    text += pick < pieces.count ? pieces[pick] : (pick % 2 == 0 ? "x" : "字")
+                }
+                var written: [UInt8] = []
+                JSONText.writeString(text, into: &written)
+                #expect(String(decoding: written, as: UTF8.self) == reference(text), "\(Array(text.utf8))")
+            }
+        }
+    }
+
+    /// Whole seconds are written as their digits, other dates as the shortest number that reads back.
+    @Test func storedDatesAreTheNumbersJSONDecoderReadsBack() throws {
+        for seconds in [793_995_000, 793_995_240.25, 0, -0.0, -1, -1.5, 1e15 - 1, 1e15, 1e16, 0.1, 1e-7, 123_456_789.000_001] as [Double] {
+            let date = Date(timeIntervalSinceReferenceDate: seconds)
+            var expected = seconds.description
+            if expected.hasSuffix(".0") { expected.removeLast(2) }
+            let written = String(decoding: try JSONBytesEncoder.encode([date]), as: UTF8.self)
+            #expect(written == "[\(expected)]", "\(seconds)")
+            #expect(try JSONDecoder().decode([Date].self, from: Data(written.utf8)) == [date], "\(seconds)")
         }
     }
 }

@@ -206,7 +206,14 @@ private final class EncodingState {
         switch dates {
         case .referenceSeconds:
             let start = output.count
-            try writeNumber(date.timeIntervalSinceReferenceDate, codingPath: codingPath(depth: depth))
+            let seconds = date.timeIntervalSinceReferenceDate
+            // Whole seconds (most dates) as their digits: what `writeNumber` makes of them through
+            // the slower `description` ("793995000.0" less ".0"); -0 and huge values go that way.
+            if seconds.rounded(.towardZero) == seconds, abs(seconds) < 1e15, seconds != 0 || seconds.sign == .plus {
+                JSONText.writeInteger(Int64(seconds), into: &output)
+            } else {
+                try writeNumber(seconds, codingPath: codingPath(depth: depth))
+            }
             dateSpans?.append(DatedJSON.Span(start: start, end: output.count, date: date))
         case .timestamp:
             output.append(UInt8(ascii: "\""))

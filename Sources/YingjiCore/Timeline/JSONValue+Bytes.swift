@@ -32,7 +32,22 @@ extension JSONValue {
             output.append(UInt8(ascii: "{"))
             // The positions sorted by key, not the pairs: a pair's value is then not copied to sort it.
             var order = Array(fields.indices)
-            order.sort { JSONText.precedes(fields.keys[$0], fields.keys[$1]) }
+            if order.count <= 16 {
+                // A handful of keys (every payload): sorted by insertion, each key looked up once
+                // per step; the library's sort took longer than the comparisons themselves.
+                for next in order.indices.dropFirst() {
+                    let moving = order[next]
+                    let key = fields.keys[moving]
+                    var slot = next
+                    while slot > 0, JSONText.precedes(key, fields.keys[order[slot - 1]]) {
+                        order[slot] = order[slot - 1]
+                        slot -= 1
+                    }
+                    order[slot] = moving
+                }
+            } else {
+                order.sort { JSONText.precedes(fields.keys[$0], fields.keys[$1]) }
+            }
             for (index, position) in order.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 JSONText.writeString(fields.keys[position], into: &output)
@@ -102,13 +117,23 @@ enum JSONText {
         output.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
-            // Runs of bytes that need no escape are copied at once.
+            // Runs of bytes that need no escape are copied at once; eight bytes at a time are
+            // looked at together while none of them needs one.
             var runStart = 0
-            for index in 0..<bytes.count {
+            var index = 0
+            while index < bytes.count {
+                if index + 8 <= bytes.count, !mayNeedEscape(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
+                    index += 8
+                    continue
+                }
                 let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+                    index += 1
+                    continue
+                }
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                runStart = index + 1
+                index += 1
+                runStart = index
                 output.append(UInt8(ascii: "\\"))
                 switch byte {
                 case 0x08: output.append(UInt8(ascii: "b"))
@@ -124,6 +149,17 @@ enum JSONText {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// False when none of the eight bytes is below 0x20, `"` or `\\` (true may be wrong, never false).
+    @inline(__always)
+    private static func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        return (control | ((quote &- ones) & ~quote & highs) | ((backslash &- ones) & ~backslash & highs)) != 0
     }
 
     /// Lowercase hex of any bytes (digests).
