@@ -229,19 +229,45 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
             """, refusedUnlessRow: .keyTaken(record.key))]
     }
 
-    /// The new timeline rows in one statement.
+    /// The new timeline rows in one statement. Its text depends only on how many rows there
+    /// are: made once for each count and filled in with the rows' values.
     static func append(_ entries: [TimelineEntry]) -> [WriteStep] {
         guard !entries.isEmpty else { return [] }
-        var sql: WriteSQL = "INSERT INTO timeline (incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash) VALUES "
-        for (index, entry) in entries.enumerated() {
-            if index > 0 { sql.append(raw: ", ") }
-            sql.append("""
-                (\(bind: entry.incidentID), \(bind: entry.sequence), \(bind: entry.at.timeIntervalSinceReferenceDate), \(bind: entry.actor), \
-                \(bind: entry.kind), \(bind: entry.payloadText), \(bind: entry.corrects), \
-                \(bind: entry.previousHash), \(bind: entry.hash))
-                """)
+        var values: [SQLValue] = []
+        values.reserveCapacity(entries.count * 9)
+        for entry in entries {
+            values.append(.text(entry.incidentID))
+            values.append(.integer(entry.sequence))
+            values.append(.real(entry.at.timeIntervalSinceReferenceDate))
+            values.append(.text(entry.actor))
+            values.append(.text(entry.kind))
+            values.append(.text(entry.payloadText))
+            values.append(entry.corrects.map(SQLValue.integer) ?? .null)
+            values.append(.text(entry.previousHash))
+            values.append(.text(entry.hash))
         }
-        return [WriteStep(sql)]
+        return [WriteStep(timelineInsert(rows: entries.count).with(values: values))]
+    }
+
+    private final class MadeStatements: @unchecked Sendable {
+        let lock = NSLock()
+        var byRows: [Int: WriteSQL] = [:]
+    }
+    private static let timelineInserts = MadeStatements()
+
+    /// `INSERT INTO timeline … VALUES (…), (…)` for `rows` rows of nine values each.
+    static func timelineInsert(rows: Int) -> WriteSQL {
+        if let made = timelineInserts.lock.withLock({ timelineInserts.byRows[rows] }) { return made }
+        var sql: WriteSQL = "INSERT INTO timeline (incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash) VALUES "
+        let none: String? = nil
+        for index in 0..<rows {
+            if index > 0 { sql.append(raw: ", ") }
+            sql.append("(\(bind: none), \(bind: none), \(bind: none), \(bind: none), \(bind: none), \(bind: none), \(bind: none), \(bind: none), \(bind: none))")
+        }
+        let made = sql
+        // A write appends a handful of entries; a count seen once (a sweep over many) is not kept.
+        if rows <= 64 { timelineInserts.lock.withLock { timelineInserts.byRows[rows] = made } }
+        return made
     }
 
     private static func json(_ incident: Incident) throws -> [UInt8] {

@@ -55,6 +55,15 @@ struct WriteSQL: Sendable, ExpressibleByStringInterpolation {
         return query
     }
 
+    /// The same statement with other values, as many as it has: a statement whose text is made
+    /// once and filled in for each write.
+    func with(values newValues: [SQLValue]) -> WriteSQL {
+        precondition(newValues.count == values.count, "\(values.count) values expected, \(newValues.count) given")
+        var filled = self
+        filled.values = newValues
+        return filled
+    }
+
     mutating func append(_ other: WriteSQL) {
         pieces[pieces.count - 1] += other.pieces[0]
         pieces += other.pieces.dropFirst()

@@ -59,6 +59,8 @@ import Testing
             do { _ = try JSONValue.parse(text) } catch { #expect(error.kind == .malformed, "\(text)") }
         }
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xff, 0x22]) }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0x5c, 0x6e, 0xff, 0x22]) }  // after an escape too
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x7b, 0x22, 0xc3, 0x22, 0x3a, 0x31, 0x7d]) }  // a key cut inside a character
     }
 
     @Test func namesTheFieldOfANumberItCannotHold() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import Testing
+import YingjiCore
 @testable import YingjiStore
 
 /// Statements of the writer: text in pieces and values between them.
@@ -26,6 +27,29 @@ import Testing
         // The SQLite text kept as it was written is the pieces joined by placeholders (what PostgreSQL's query is made from).
         #expect(sql.pieces == ["INSERT INTO t (a, b) VALUES (", ", ", "), (", ", ", "), (", ", ", ")"])
         #expect(sql.sqliteText == sql.pieces.joined(separator: "?"))
+    }
+
+    /// The timeline's insert is made once per row count and filled in: the text has nine
+    /// placeholders a row, the values are each entry's in column order.
+    @Test func timelineRowsFillAStatementMadeOncePerCount() throws {
+        let entries = (1...2).map { sequence in
+            TimelineEntry(incidentID: "inc_1", sequence: sequence, at: Date(timeIntervalSinceReferenceDate: Double(sequence) + 0.5), actor: "值班员",
+                          kind: "k\(sequence)", payload: ["n": .int(Int64(sequence))], corrects: sequence == 2 ? 1 : nil,
+                          previousHash: "p\(sequence)", hash: "h\(sequence)")
+        }
+        let steps = SQLIncidentRepository.append(entries)
+        #expect(steps.count == 1)
+        let sql = try #require(steps.first?.sql)
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        #expect(sql.sqliteText == "INSERT INTO timeline (incident_id, sequence, at, actor, kind, payload, corrects, previous_hash, hash) VALUES \(row), \(row)")
+        #expect(sql.sqliteText == sql.pieces.joined(separator: "?"))
+        #expect(sql.values == [.text("inc_1"), .integer(1), .real(1.5), .text("值班员"), .text("k1"), .text(#"{"n":1}"#), .null, .text("p1"), .text("h1"),
+                               .text("inc_1"), .integer(2), .real(2.5), .text("值班员"), .text("k2"), .text(#"{"n":2}"#), .integer(1), .text("p2"), .text("h2")])
+        // Made once per count: the same text again, other values.
+        let again = try #require(SQLIncidentRepository.append(Array(entries.reversed())).first?.sql)
+        #expect(again.sqliteText == sql.sqliteText && again.values.first(where: { $0 != .text("inc_1") }) == .integer(2))
+        #expect(SQLIncidentRepository.append([]).isEmpty)
+        #expect(SQLIncidentRepository.timelineInsert(rows: 3).values.count == 27)
     }
 
     /// Through the writer of each engine: SQLite binds through the C API, PostgreSQL through SQLKit

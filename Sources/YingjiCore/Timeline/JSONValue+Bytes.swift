@@ -343,6 +343,12 @@ private struct JSONReader {
             guard index < bytes.count else { throw fail(.malformed) }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                if output.isEmpty {  // (an escape always adds at least one byte)
+                    // No escape in it (most strings): made from the bytes in place, no copy first.
+                    guard let text = String(validating: bytes[runStart..<index], as: UTF8.self) else { throw fail(.malformed) }
+                    index += 1
+                    return text
+                }
                 output.append(contentsOf: bytes[runStart..<index])
                 index += 1
                 break
