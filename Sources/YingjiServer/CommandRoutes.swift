@@ -81,7 +81,7 @@ struct CommandRoutes {
         let version = try IncidentRoutes.version(body)
         return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: Self.render) { answer in
             let updated = try await server.incidents.command(incident.id, operation, expectedVersion: version, actor: identity.actorName, answer: answer)
-            await server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
+            server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
             return updated
         }
     }
@@ -98,7 +98,7 @@ struct CommandRoutes {
         return try await write.run(status: .ok, repository: server.store.incidents, now: server.clock.now(), render: Self.render) { answer in
             let updated = try await server.incidents.confirmLeadDepartment(incident.id, units: units, reason: reason, expectedVersion: version,
                                                                            actor: identity.actorName, answer: answer)
-            await server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
+            server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
             return updated
         }
     }

@@ -130,7 +130,7 @@ public enum Demo {
         let incident = try await server.incidents.report(jurisdiction: "kunyu", draft, knownAt: now.addingTimeInterval(-10 * 60),
                                                          actor: "第十四师昆玉市值班员（演示）（kunyu-duty-officer）",
                                                          parties: IncidentParties(organisationID: "kunyu-chem", involved: ["kunyu-police"]))
-        await server.events.publish("incident.created", IncidentView.summary(incident), access: incident.access)
+        server.events.publish("incident.created", IncidentView.summary(incident), access: incident.access)
         return true
     }
 }

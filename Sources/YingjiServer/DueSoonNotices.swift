@@ -61,7 +61,7 @@ extension Server {
                 guard case .object(var fields) = IncidentView.obligation(obligation, incident: incident) else { continue }
                 fields["secondsLeft"] = .int(Int64(max(0, (obligation.dueAt ?? now).timeIntervalSince(now)).rounded()))
                 // Every server makes these reminders for its own boards from the shared data: not relayed.
-                await events.publish("obligation.due_soon", .object(fields), access: incident.access, relay: false)
+                events.publish("obligation.due_soon", .object(fields), access: incident.access, relay: false)
                 announced.append((incident, obligation))
             }
         }

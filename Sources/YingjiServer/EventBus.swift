@@ -33,12 +33,18 @@ public struct ServerEvent: Sendable, Equatable {
 /// Fans events out to every connected board and keeps the latest ones (at least `kept`) so a client that
 /// reconnects with `Last-Event-ID` gets what it missed. An id from another server run, or one
 /// older than the kept window, gets a `reset` event: the client must reload its state.
-public actor EventBus {
+///
+/// Every call is done under one lock, in the caller's own thread: a write publishes its event
+/// without leaving its event loop (as an actor, each write's request hopped to the actor's
+/// thread and back). Nothing done under the lock waits: a board's stream takes the event into
+/// its own buffer.
+public final class EventBus: @unchecked Sendable {
     public static let kept = 10_000
     /// This server run's mark: event ids start with it, and messages to other servers carry it.
-    public nonisolated let boot: String
+    public let boot: String
     /// Where events for the other servers on the same database go (PostgreSQL); nil: none.
-    nonisolated let outbox: EventOutbox?
+    let outbox: EventOutbox?
+    private let lock = NSLock()
     private var counter = 0
     private var recent: [(number: Int, event: ServerEvent)] = []
     private var subscribers: [UUID: Subscriber] = [:]
@@ -58,31 +64,35 @@ public actor EventBus {
         self.outbox = outbox
     }
 
-    public var subscriberCount: Int { subscribers.count }
+    public var subscriberCount: Int { lock.withLock { subscribers.count } }
 
     /// Sends the event to this server's boards and, unless `relay` is false, to the other servers'
     /// (through `EventRelay`). Events every server makes up for itself, and those heard from another
     /// server, are not relayed.
     public func publish(_ name: String, _ data: JSONValue, access: IncidentAccess? = nil, relay: Bool = true) {
         if relay { outbox?.put(PeerMessage(name: name, data: data, access: access).line) }
-        counter += 1
-        let event = ServerEvent(id: "\(boot)-\(counter)", name: name, data: data, access: access)
-        recent.append((counter, event))
-        // Trimmed a tenth at a time: dropping one from the front of a full window on every event
-        // moved all ten thousand others each time.
-        if recent.count > Self.kept + Self.kept / 10 { recent.removeFirst(recent.count - Self.kept) }
-        for subscriber in subscribers.values { subscriber.offer(event) }
+        lock.withLock {
+            counter += 1
+            let event = ServerEvent(id: "\(boot)-\(counter)", name: name, data: data, access: access)
+            recent.append((counter, event))
+            // Trimmed a tenth at a time: dropping one from the front of a full window on every event
+            // moved all ten thousand others each time.
+            if recent.count > Self.kept + Self.kept / 10 { recent.removeFirst(recent.count - Self.kept) }
+            for subscriber in subscribers.values { subscriber.offer(event) }
+        }
     }
 
     /// Tells the other servers something that is not for boards (`jurisdiction.registered`).
-    public nonisolated func tellPeers(_ name: String, _ data: JSONValue) {
+    public func tellPeers(_ name: String, _ data: JSONValue) {
         outbox?.put(PeerMessage(name: name, data: data, access: nil).line)
     }
 
     /// A keep-alive for every subscriber, so dead connections are noticed and proxies stay open.
     public func heartbeat() {
         let beat = ServerEvent(id: "", name: "", data: .null)
-        for subscriber in subscribers.values { subscriber.continuation.yield(beat) }
+        lock.withLock {
+            for subscriber in subscribers.values { subscriber.continuation.yield(beat) }
+        }
     }
 
     /// Subscribes; returns the events missed since `lastEventID` (or a reset) and the live stream,
@@ -91,23 +101,31 @@ public actor EventBus {
         -> (id: UUID, missed: [ServerEvent], stream: AsyncStream<ServerEvent>) {
         let id = UUID()
         let (stream, continuation) = AsyncStream<ServerEvent>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
-        subscribers[id] = Subscriber(continuation: continuation, mayReceive: mayReceive)
+        // Ended by the board (its connection closed): forgotten, on a task of its own, not inside the stream's handler.
         continuation.onTermination = { [weak self] _ in
-            Task { await self?.unsubscribe(id) }
+            Task { self?.unsubscribe(id) }
         }
-        return (id, missed(since: lastEventID).filter { $0.access.map(mayReceive) ?? true }, stream)
+        let missed = lock.withLock {
+            subscribers[id] = Subscriber(continuation: continuation, mayReceive: mayReceive)
+            return self.missed(since: lastEventID)
+        }
+        return (id, missed.filter { $0.access.map(mayReceive) ?? true }, stream)
     }
 
     public func unsubscribe(_ id: UUID) {
-        subscribers.removeValue(forKey: id)?.continuation.finish()
+        lock.withLock { subscribers.removeValue(forKey: id) }?.continuation.finish()
     }
 
     /// Ends every stream (shutdown): open event connections complete so the server can stop.
     public func finishAll() {
-        for subscriber in subscribers.values { subscriber.continuation.finish() }
-        subscribers.removeAll()
+        let ending = lock.withLock {
+            defer { subscribers.removeAll() }
+            return Array(subscribers.values)
+        }
+        for subscriber in ending { subscriber.continuation.finish() }
     }
 
+    /// The kept events after `lastEventID`; called under the lock.
     private func missed(since lastEventID: String?) -> [ServerEvent] {
         guard let lastEventID, !lastEventID.isEmpty else { return [] }
         let reset = ServerEvent(id: "\(boot)-\(counter)", name: "reset", data: ["reason": "事件已过期或服务已重启，请重新加载"])

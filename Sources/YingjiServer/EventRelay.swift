@@ -192,7 +192,7 @@ struct EventRelay: Service {
                         await server.reloadJurisdictions()
                         if missedSome {
                             let reset = PeerMessage.reset("与其他服务实例的连接已恢复，请重新加载")
-                            await server.events.publish(reset.name, reset.data, relay: false)
+                            server.events.publish(reset.name, reset.data, relay: false)
                         }
                         missedSome = false
                         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -286,9 +286,9 @@ extension Server {
         case PeerMessage.resetName:
             // Whatever another server could not send may stand for a jurisdiction this one never heard of.
             await reloadJurisdictions()
-            await events.publish(message.name, message.data, access: message.access, relay: false)
+            events.publish(message.name, message.data, access: message.access, relay: false)
         default:
-            await events.publish(message.name, message.data, access: message.access, relay: false)
+            events.publish(message.name, message.data, access: message.access, relay: false)
         }
     }
 

@@ -37,7 +37,7 @@ struct IncidentRoutes {
                                    headers: { incident in [.location: "/api/v1/incidents/\(incident.id)"] }) { answer in
             let incident = try await server.incidents.report(jurisdiction: jurisdiction, draft, knownAt: knownAt, actor: identity.actorName,
                                                              parties: parties, answer: answer)
-            await server.events.publish("incident.created", IncidentView.summary(incident), access: incident.access)
+            server.events.publish("incident.created", IncidentView.summary(incident), access: incident.access)
             return incident
         }
     }
@@ -178,7 +178,7 @@ struct IncidentRoutes {
     }
 
     private func changed(_ incident: Incident) async -> Incident {
-        await server.events.publish("incident.changed", IncidentView.summary(incident), access: incident.access)
+        server.events.publish("incident.changed", IncidentView.summary(incident), access: incident.access)
         return incident
     }
 

@@ -150,21 +150,21 @@ public final class Server: Sendable {
         }
         for swept in changed {
             for obligation in swept.newlyOverdue {
-                await events.publish("obligation.overdue", IncidentView.obligation(obligation, incident: swept.incident), access: swept.incident.access)
+                events.publish("obligation.overdue", IncidentView.obligation(obligation, incident: swept.incident), access: swept.incident.access)
             }
             for task in swept.newlyEscalated {
-                await events.publish("task.escalated", [
+                events.publish("task.escalated", [
                     "incidentID": .string(swept.incident.id), "taskID": .string(task.id), "title": .string(task.title),
                     "level": .int(Int64(task.escalations.last?.level ?? 0)), "to": .optional(task.escalations.last?.to),
                 ], access: swept.incident.access)
             }
             for task in swept.newlyOverdueTasks {
-                await events.publish("task.overdue", [
+                events.publish("task.overdue", [
                     "incidentID": .string(swept.incident.id), "taskID": .string(task.id), "title": .string(task.title),
                     "dueAt": .time(task.dueAt), "assignee": .string(task.assignee.name), "to": .optional(swept.incident.commandPost?.commander),
                 ], access: swept.incident.access)
             }
-            await events.publish("incident.changed", IncidentView.summary(swept.incident), access: swept.incident.access)
+            events.publish("incident.changed", IncidentView.summary(swept.incident), access: swept.incident.access)
         }
         await announceDueSoonLogged()
         return changed
@@ -195,10 +195,10 @@ struct OverdueSweeper: Service {
                     server.logger.error("overdue sweep failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 beats += 1
-                if beats % 15 == 0 { await server.events.heartbeat() }
+                if beats % 15 == 0 { server.events.heartbeat() }
                 try? await Task.sleep(for: interval)
             }
         }
-        await server.events.finishAll()
+        server.events.finishAll()
     }
 }

@@ -30,7 +30,7 @@ public final class ServerMetrics: Sendable {
         let counts = try await store.incidents.openCounts()
         openIncidents.set(Double(counts.openIncidents))
         overdueObligations.set(Double(counts.overdueObligations))
-        sseSubscribers.set(Double(await events.subscriberCount))
+        sseSubscribers.set(Double(events.subscriberCount))
         return registry.emitToString()
     }
 }

@@ -74,13 +74,13 @@ struct EventRoutes {
         let events = server.events
         let accounts = server.accounts
         let address = context.address
-        let (id, missed, stream) = await events.subscribe(lastEventID: lastEventID) { access in
+        let (id, missed, stream) = events.subscribe(lastEventID: lastEventID) { access in
             live.current.map { $0.canSee(access, tree: catalog.tree) } ?? false
         }
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            defer { Task { await events.unsubscribe(id) } }
+            defer { Task { events.unsubscribe(id) } }
             try await writer.write(ByteBuffer(string: "retry: 2000\n: 已连接\n\n"))
             for event in missed { try await writer.write(event.frameBytes) }
             // On graceful shutdown the stream ends, so the server does not wait on open boards.
@@ -98,7 +98,7 @@ struct EventRoutes {
                     }
                 }
             } onGracefulShutdown: {
-                Task { await events.unsubscribe(id) }
+                Task { events.unsubscribe(id) }
             }
             try await writer.finish(nil)
         })

@@ -404,9 +404,9 @@ struct WarningRoutes {
     func publishEvent(_ name: String, _ warning: Warning) async {
         let summary: JSONValue = ["warningID": .string(warning.id), "status": .string(warning.status.rawValue),
                                   "level": .int(Int64(warning.current?.content.level ?? 0)), "jurisdiction": .string(warning.jurisdiction)]
-        await server.events.publish(name, summary, access: Self.access(warning))
+        server.events.publish(name, summary, access: Self.access(warning))
         for jurisdiction in warning.notified where warning.inForce != nil {
-            await server.events.publish(name, summary, access: IncidentAccess(jurisdiction: jurisdiction))
+            server.events.publish(name, summary, access: IncidentAccess(jurisdiction: jurisdiction))
         }
     }
 

@@ -109,7 +109,7 @@ import YingjiServer
             let response = try await command(client, id, ["op": "createTask", "title": "搜救被困人员", "groupID": "rescue", "version": 3,
                                                           "assignee": ["kind": "group", "id": "rescue", "name": "抢险救援组"], "acknowledgeWithinMinutes": 5])
             #expect(response.status == .ok)
-            let (_, missedBefore, stream) = await running.server.events.subscribe(lastEventID: nil)
+            let (_, missedBefore, stream) = running.server.events.subscribe(lastEventID: nil)
             #expect(missedBefore.isEmpty)
             clock.set(at(4).addingTimeInterval(59))
             try await running.server.sweep()
@@ -142,7 +142,7 @@ import YingjiServer
             var response = try await command(client, id, ["op": "createTask", "title": "封控 3 号罐区周边道路", "version": 3, "dueAt": Timestamp.format(at(30)),
                                                           "assignee": ["kind": "unit", "id": "kunyu-police"], "acknowledgeWithinMinutes": 60])
             #expect(response.status == .ok, "\(String(buffer: response.body))")
-            let (_, _, stream) = await running.server.events.subscribe(lastEventID: nil)
+            let (_, _, stream) = running.server.events.subscribe(lastEventID: nil)
             func task() async throws -> [String: Any] {
                 let view = try object(try await get(client, "/api/v1/incidents/\(id)/command"))
                 return try #require(((view["commandPost"] as? [String: Any])?["tasks"] as? [[String: Any]])?.first)

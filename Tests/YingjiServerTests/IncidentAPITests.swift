@@ -213,9 +213,9 @@ import YingjiServer
             /// The `obligation.due_soon` events a sweep at `time` publishes.
             func dueSoon(sweepingAt time: Date) async throws -> [ServerEvent] {
                 clock.set(time)
-                let (subscription, _, stream) = await running.server.events.subscribe(lastEventID: nil)
+                let (subscription, _, stream) = running.server.events.subscribe(lastEventID: nil)
                 try await running.server.sweep()
-                await running.server.events.unsubscribe(subscription)
+                running.server.events.unsubscribe(subscription)
                 var found: [ServerEvent] = []
                 for await event in stream where event.name == "obligation.due_soon" { found.append(event) }
                 return found

@@ -67,7 +67,7 @@ extension WebRoutes {
             let outcome = try await write.perform(status: .created, repository: server.store.incidents, now: now, render: routes.render) { answer in
                 let incident = try await server.incidents.report(jurisdiction: place.id, report.draft, knownAt: report.knownAt,
                                                                  actor: identity.actorName, parties: parties, answer: answer)
-                await server.events.publish("incident.created", IncidentView.summary(incident), access: incident.access)
+                server.events.publish("incident.created", IncidentView.summary(incident), access: incident.access)
                 return incident
             }
             switch outcome {

@@ -95,7 +95,7 @@ extension WebRoutes {
         }
         do {
             let updated = try await change(incident, form, identity)
-            await server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
+            server.events.publish("incident.changed", IncidentView.summary(updated), access: updated.access)
             return Self.redirect(back(id))
         } catch {
             // The page again with the reason and with what was typed (at the incident's current
