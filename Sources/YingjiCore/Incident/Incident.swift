@@ -42,9 +42,12 @@ public struct Incident: Sendable, Codable, Equatable {
 
     /// The earliest deadline still open, for boards and lists.
     public var nextDeadline: Date? {
-        obligations.filter { $0.status == .pending || $0.status == .overdue }
-            .filter { $0.trigger != .casualtyChange }
-            .compactMap(\.dueAt).min()
+        // One pass, no arrays in between: asked for on every write and every answer.
+        var earliest: Date?
+        for obligation in obligations where (obligation.status == .pending || obligation.status == .overdue) && obligation.trigger != .casualtyChange {
+            if let due = obligation.dueAt, earliest.map({ due < $0 }) ?? true { earliest = due }
+        }
+        return earliest
     }
 
     /// The earliest due time of a still-pending obligation or task escalation: when the sweep must
@@ -52,11 +55,18 @@ public struct Incident: Sendable, Codable, Equatable {
     /// open incidents, so a 补报 window still running at archiving never brings it back.
     public var earliestPendingDue: Date? {
         guard status.isOpen else { return nil }
-        let escalation = commandPostIsWorking ? commandPost?.nextEscalation : nil
-        return (obligations.filter { $0.status == .pending }.compactMap(\.dueAt) + [escalation].compactMap { $0 }).min()
+        var earliest = commandPostIsWorking ? commandPost?.nextEscalation : nil
+        for obligation in obligations where obligation.status == .pending {
+            if let due = obligation.dueAt, earliest.map({ due < $0 }) ?? true { earliest = due }
+        }
+        return earliest
     }
 
-    public var overdueCount: Int { obligations.filter { $0.status == .overdue }.count }
+    public var overdueCount: Int {
+        var count = 0
+        for obligation in obligations where obligation.status == .overdue { count += 1 }
+        return count
+    }
 
     /// Whether a write made against `expected` may still go ahead: it is the current version, or
     /// only the overdue sweep has changed the incident since.
