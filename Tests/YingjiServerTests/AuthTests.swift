@@ -5,7 +5,7 @@ import HummingbirdTesting
 import Testing
 import YingjiCore
 import YingjiPlans
-import YingjiServer
+@testable import YingjiServer
 
 /// Response authority per seed plan: each level is started only by the account role the plan's
 /// posts name; everyone else gets 403 quoting the clause.
@@ -62,6 +62,24 @@ import YingjiServer
 }
 
 /// Sessions, CSRF, throttling and tokens, through the router.
+@Suite struct SessionCookieTests {
+    /// The session cookie is read as Hummingbird reads cookies, whatever else the headers hold.
+    @Test func theSessionCookieIsReadAsHummingbirdReadsIt() {
+        let cases: [[String]] = [
+            [], ["yingji_session=abc"], ["a=1; yingji_session=abc; b=2"], ["a=1;yingji_session=abc"], ["  yingji_session=a=b=c"],
+            ["yingji_session="], ["yingji_session=; yingji_session=later"], ["yingji_session"], ["x_yingji_session=1; yingji_session=2"], ["yingji_session =1"],
+            ["yingji_session=first", "yingji_session=second"], ["a=1", "b=2; yingji_session=third"], [";;; yingji_session=\"quoted\";"],
+            ["\tyingji_session=tab"], ["YINGJI_SESSION=upper"], ["a=1"], ["yingji_session=中文; 其它=值"],
+        ]
+        for headers in cases {
+            let expected = Cookies(from: headers)[AuthMiddleware.sessionCookie]?.value
+            #expect(AuthMiddleware.cookie(AuthMiddleware.sessionCookie, in: headers) == expected, "\(headers)")
+        }
+        #expect(AuthMiddleware.cookie(AuthMiddleware.sessionCookie, in: ["a=1; yingji_session=abc; b=2"]) == "abc")
+        #expect(AuthMiddleware.cookie(AuthMiddleware.sessionCookie, in: ["yingji_session=first", "yingji_session=second"]) == "first")
+    }
+}
+
 @Suite struct SessionTests {
     static func login(_ client: some TestClientProtocol, _ login: String, password: String = Demo.password, cookie: String? = nil,
                       extra: HTTPFields = [:]) async throws -> TestResponse {

@@ -63,9 +63,28 @@ struct AuthMiddleware: RouterMiddleware {
             }
             return (identity, false)
         }
-        guard let cookie = request.cookies[sessionCookie] else { return (nil, false) }
-        guard let (identity, _) = try await accounts.identity(sessionSecret: cookie.value) else { return (nil, true) }
+        guard let secret = cookie(sessionCookie, in: request.headers[values: .cookie]) else { return (nil, false) }
+        guard let (identity, _) = try await accounts.identity(sessionSecret: secret) else { return (nil, true) }
         return (identity, false)
+    }
+
+    /// The value of the first cookie called `name` in the Cookie headers, read as Hummingbird's
+    /// `request.cookies[name]?.value` reads it (each header split at ";", leading white space
+    /// dropped, the value all after the first "=", an empty one none), without building every cookie and its
+    /// attributes first: it is asked on every request.
+    static func cookie(_ name: String, in headers: [String]) -> String? {
+        for header in headers {
+            for part in header.split(separator: ";", omittingEmptySubsequences: false) {
+                let pair = part.drop { $0.isWhitespace }
+                guard let equals = pair.firstIndex(of: "=") else { continue }
+                // The first of the name decides; an empty value is none, as there.
+                if pair[..<equals] == name {
+                    let value = pair[pair.index(after: equals)...]
+                    return value.isEmpty ? nil : String(value)
+                }
+            }
+        }
+        return nil
     }
 
     /// Pages anyone may open: sign-in, static files, health and metrics.
