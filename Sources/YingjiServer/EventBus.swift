@@ -70,8 +70,9 @@ public final class EventBus: @unchecked Sendable {
     /// (through `EventRelay`). Events every server makes up for itself, and those heard from another
     /// server, are not relayed.
     public func publish(_ name: String, _ data: JSONValue, access: IncidentAccess? = nil, relay: Bool = true) {
-        if relay { outbox?.put(PeerMessage(name: name, data: data, access: access).line) }
         lock.withLock {
+            // Under the lock too: the other servers hear events in the order they are numbered here.
+            if relay { outbox?.put(PeerMessage(name: name, data: data, access: access).line) }
             counter += 1
             let event = ServerEvent(id: "\(boot)-\(counter)", name: name, data: data, access: access)
             recent.append((counter, event))

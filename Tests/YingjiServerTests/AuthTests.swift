@@ -67,7 +67,8 @@ import YingjiPlans
     @Test func theSessionCookieIsReadAsHummingbirdReadsIt() {
         let cases: [[String]] = [
             [], ["yingji_session=abc"], ["a=1; yingji_session=abc; b=2"], ["a=1;yingji_session=abc"], ["  yingji_session=a=b=c"],
-            ["yingji_session="], ["yingji_session=; yingji_session=later"], ["yingji_session"], ["x_yingji_session=1; yingji_session=2"], ["yingji_session =1"],
+            ["yingji_session="], ["yingji_session=; yingji_session=later"], ["yingji_session"], ["yingji_session==abc"], ["yingji_session=="],
+            ["yingji_session=a==b"], ["=yingji_session=x"], ["x_yingji_session=1; yingji_session=2"], ["yingji_session =1"],
             ["yingji_session=first", "yingji_session=second"], ["a=1", "b=2; yingji_session=third"], [";;; yingji_session=\"quoted\";"],
             ["\tyingji_session=tab"], ["YINGJI_SESSION=upper"], ["a=1"], ["yingji_session=中文; 其它=值"],
         ]
@@ -77,6 +78,7 @@ import YingjiPlans
         }
         #expect(AuthMiddleware.cookie(AuthMiddleware.sessionCookie, in: ["a=1; yingji_session=abc; b=2"]) == "abc")
         #expect(AuthMiddleware.cookie(AuthMiddleware.sessionCookie, in: ["yingji_session=first", "yingji_session=second"]) == "first")
+        #expect(AuthMiddleware.cookie(AuthMiddleware.sessionCookie, in: ["yingji_session==abc"]) == "abc")
     }
 }
 

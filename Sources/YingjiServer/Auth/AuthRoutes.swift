@@ -70,7 +70,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     /// The value of the first cookie called `name` in the Cookie headers, read as Hummingbird's
     /// `request.cookies[name]?.value` reads it (each header split at ";", leading white space
-    /// dropped, the value all after the first "=", an empty one none), without building every cookie and its
+    /// dropped, the value all after the "=" signs that follow the name, an empty one none), without building every cookie and its
     /// attributes first: it is asked on every request.
     static func cookie(_ name: String, in headers: [String]) -> String? {
         for header in headers {
@@ -79,7 +79,8 @@ struct AuthMiddleware: RouterMiddleware {
                 guard let equals = pair.firstIndex(of: "=") else { continue }
                 // The first of the name decides; an empty value is none, as there.
                 if pair[..<equals] == name {
-                    let value = pair[pair.index(after: equals)...]
+                    // Hummingbird's split skips every "=" after the name: `a==b` reads as `b`.
+                    let value = pair[equals...].drop { $0 == "=" }
                     return value.isEmpty ? nil : String(value)
                 }
             }
