@@ -62,12 +62,7 @@ final class DirectSQLiteConnection: @unchecked Sendable {
             let index = Int32(offset + 1)
             switch value {
             case .text(let text): try bindText(text, at: index, to: statement)
-            case .utf8(let bytes):
-                guard !bytes.isEmpty else { try bindText("", at: index, to: statement); break }
-                try bytes.withUnsafeBytes { raw in
-                    try check(sqlite_nio_sqlite3_bind_text64(statement, index, raw.baseAddress!.assumingMemoryBound(to: CChar.self), UInt64(raw.count),
-                                                             transient, UInt8(SQLITE_UTF8)))
-                }
+            case .utf8(let bytes): try bytes.withUnsafeBufferPointer { try bindUTF8($0, at: index, to: statement) }
             case .integer(let number): try check(sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number)))
             case .real(let number): try check(sqlite_nio_sqlite3_bind_double(statement, index, number))
             case .null: try check(sqlite_nio_sqlite3_bind_null(statement, index))
@@ -156,11 +151,14 @@ final class DirectSQLiteConnection: @unchecked Sendable {
     /// first make a NUL-terminated copy of it.
     private func bindText(_ text: String, at index: Int32, to statement: OpaquePointer) throws {
         var text = text
-        let result = text.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { chars in
-                guard let base = chars.baseAddress else { return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, transient, UInt8(SQLITE_UTF8)) }
-                return sqlite_nio_sqlite3_bind_text64(statement, index, base, UInt64(chars.count), transient, UInt8(SQLITE_UTF8))
-            }
+        try text.withUTF8 { try bindUTF8($0, at: index, to: statement) }
+    }
+
+    /// Binds UTF-8 bytes as text (SQLite copies them); no bytes is the empty text, not NULL.
+    private func bindUTF8(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32, to statement: OpaquePointer) throws {
+        let result = bytes.withMemoryRebound(to: CChar.self) { chars in
+            guard let base = chars.baseAddress, !chars.isEmpty else { return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, transient, UInt8(SQLITE_UTF8)) }
+            return sqlite_nio_sqlite3_bind_text64(statement, index, base, UInt64(chars.count), transient, UInt8(SQLITE_UTF8))
         }
         try check(result)
     }

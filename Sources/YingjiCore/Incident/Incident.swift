@@ -42,9 +42,14 @@ public struct Incident: Sendable, Codable, Equatable {
 
     /// The earliest deadline still open, for boards and lists.
     public var nextDeadline: Date? {
-        // One pass, no arrays in between: asked for on every write and every answer.
-        var earliest: Date?
-        for obligation in obligations where (obligation.status == .pending || obligation.status == .overdue) && obligation.trigger != .casualtyChange {
+        earliestDue(from: nil) { ($0.status == .pending || $0.status == .overdue) && $0.trigger != .casualtyChange }
+    }
+
+    /// The earliest due time of the obligations `counts` lets through, or `start` if earlier: one
+    /// pass, no arrays in between (asked for on every write and every answer).
+    private func earliestDue(from start: Date?, where counts: (Obligation) -> Bool) -> Date? {
+        var earliest = start
+        for obligation in obligations where counts(obligation) {
             if let due = obligation.dueAt, earliest.map({ due < $0 }) ?? true { earliest = due }
         }
         return earliest
@@ -55,11 +60,7 @@ public struct Incident: Sendable, Codable, Equatable {
     /// open incidents, so a 补报 window still running at archiving never brings it back.
     public var earliestPendingDue: Date? {
         guard status.isOpen else { return nil }
-        var earliest = commandPostIsWorking ? commandPost?.nextEscalation : nil
-        for obligation in obligations where obligation.status == .pending {
-            if let due = obligation.dueAt, earliest.map({ due < $0 }) ?? true { earliest = due }
-        }
-        return earliest
+        return earliestDue(from: commandPostIsWorking ? commandPost?.nextEscalation : nil) { $0.status == .pending }
     }
 
     public var overdueCount: Int {

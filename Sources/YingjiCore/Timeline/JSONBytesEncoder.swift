@@ -30,12 +30,7 @@ public enum JSONBytesEncoder {
     /// The value as stored (`encode(value)`), with where each date was written: its timestamped
     /// form (`encode(value, dates: .timestamp)`) is then `withTimestamps()`, not another pass.
     public static func encodeDated<T: Encodable>(_ value: T) throws -> DatedJSON {
-        let state = EncodingState(dates: .referenceSeconds)
-        state.dateSpans = []
-        guard try write(value, with: state) else {
-            return DatedJSON(bytes: try fallback(value, dates: .referenceSeconds), spans: [], timestamped: try fallback(value, dates: .timestamp))
-        }
-        return DatedJSON(bytes: state.output, spans: state.dateSpans ?? [], timestamped: nil)
+        try encodeDatedThroughCodable(value)
     }
 
     /// `encodeDated` for a value that writes its own fields (`JSONRowWritable`): the same bytes
@@ -44,9 +39,7 @@ public enum JSONBytesEncoder {
         let state = EncodingState(dates: .referenceSeconds)
         state.dateSpans = []
         state.output.reserveCapacity(4096)
-        var fields = JSONFields(state: state)
-        try value.writeFields(to: &fields)
-        fields.end()
+        try JSONFields.write(value, to: state)
         guard !state.outOfOrder else { return try encodeDatedThroughCodable(value) }
         return DatedJSON(bytes: state.output, spans: state.dateSpans ?? [], timestamped: nil)
     }
@@ -489,9 +482,14 @@ struct JSONFields {
         state.output.append(UInt8(ascii: "}"))
     }
 
+    /// The comma before every field but the first.
+    private mutating func separate() {
+        if empty { empty = false } else { state.output.append(UInt8(ascii: ",")) }
+    }
+
     /// `,"key":` (no comma before the first). Keys are the writers' own ASCII names: nothing to escape.
     private mutating func key(_ key: StaticString) {
-        if empty { empty = false } else { state.output.append(UInt8(ascii: ",")) }
+        separate()
         state.output.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { state.output.append(contentsOf: $0) }
         state.output.append(UInt8(ascii: "\""))
@@ -524,7 +522,7 @@ struct JSONFields {
 
     /// A number under a key that is data (a metric's name): the key is escaped as any text is.
     mutating func integer(dynamic name: String, _ value: Int64) {
-        if empty { empty = false } else { state.output.append(UInt8(ascii: ",")) }
+        separate()
         JSONText.writeString(name, into: &state.output)
         state.output.append(UInt8(ascii: ":"))
         JSONText.writeInteger(value, into: &state.output)
@@ -583,6 +581,11 @@ struct JSONFields {
 
     mutating func object<T: JSONRowWritable>(_ name: StaticString, _ value: T) throws {
         key(name)
+        try Self.write(value, to: state)
+    }
+
+    /// `{…}` of one value that writes its own fields.
+    fileprivate static func write<T: JSONRowWritable>(_ value: T, to state: EncodingState) throws {
         var fields = JSONFields(state: state)
         try value.writeFields(to: &fields)
         fields.end()
@@ -597,9 +600,7 @@ struct JSONFields {
         state.output.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { state.output.append(UInt8(ascii: ",")) }
-            var fields = JSONFields(state: state)
-            try value.writeFields(to: &fields)
-            fields.end()
+            try Self.write(value, to: state)
         }
         state.output.append(UInt8(ascii: "]"))
     }
