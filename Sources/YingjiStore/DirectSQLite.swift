@@ -14,6 +14,8 @@ final class DirectSQLiteConnection: @unchecked Sendable {
     /// Used only for its dialect: statements are written with SQLKit and serialized for SQLite.
     private let dialectDatabase: any SQLDatabase
     private var statements: [String: OpaquePointer] = [:]
+    /// The connection's busy timeout in milliseconds, as its settings left it.
+    private let busyTimeout: Int32
     /// Statements kept at most; lists with many filters make many texts, so the cache is bounded.
     static let statementLimit = 200
 
@@ -33,6 +35,15 @@ final class DirectSQLiteConnection: @unchecked Sendable {
                 throw error
             }
         }
+        busyTimeout = Self.integer("PRAGMA busy_timeout", on: handle)
+    }
+
+    /// The first column of the first row `sql` answers, as an integer (0 when none).
+    private static func integer(_ sql: String, on handle: OpaquePointer) -> Int32 {
+        var statement: OpaquePointer?
+        guard sqlite_nio_sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else { return 0 }
+        defer { sqlite_nio_sqlite3_finalize(statement) }
+        return sqlite_nio_sqlite3_step(statement) == SQLITE_ROW ? sqlite_nio_sqlite3_column_int(statement, 0) : 0
     }
 
     func close() {
@@ -185,6 +196,28 @@ final class DirectSQLiteConnection: @unchecked Sendable {
     private func check(_ result: Int32) throws {
         guard result == SQLITE_OK else { throw DirectSQLiteError(handle: handle) }
     }
+
+    /// Tells `checkpointer` the WAL's length after each commit on this connection. This replaces
+    /// SQLite's automatic checkpoint, which is a hook of the same kind: from now on this
+    /// connection's commits never checkpoint by themselves.
+    func reportCommits(to checkpointer: WALCheckpointer) {
+        sqlite_nio_sqlite3_wal_hook(handle, { context, _, _, frames in
+            guard let context else { return SQLITE_OK }
+            Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(framesInLog: Int(frames))
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(checkpointer).toOpaque())
+    }
+
+    /// One checkpoint of the WAL in `mode` (SQLITE_CHECKPOINT_PASSIVE, …). With `wait: false` it
+    /// never waits for a lock: where one is held it copies what it can and answers SQLITE_BUSY.
+    /// Answers SQLite's result code, the frames in the log and the frames copied to the database.
+    func checkpoint(_ mode: Int32, wait: Bool) -> (result: Int32, log: Int, copied: Int) {
+        if !wait { sqlite_nio_sqlite3_busy_timeout(handle, 0) }
+        defer { if !wait { sqlite_nio_sqlite3_busy_timeout(handle, busyTimeout) } }
+        var log: Int32 = 0, copied: Int32 = 0
+        let result = sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, mode, &log, &copied)
+        return (result, Int(log), Int(copied))
+    }
 }
 
 /// A row read through `DirectSQLiteConnection`, decoded as SQLiteNIO's rows are (SQLiteDataDecoder).
@@ -221,25 +254,37 @@ private struct SQLiteColumnKey: CodingKey {
 /// SQLiteNIO answers each statement by hopping to a thread pool and back (several thread
 /// switches per statement); a write here is six to ten statements. Running the whole group commit
 /// on the thread that owns the connection costs one hop in and one out per group instead.
+///
+/// Its commits do not checkpoint the WAL: `WALCheckpointer` does, on a thread of its own.
 final class DirectSQLiteRunner: TransactionRunner, @unchecked Sendable {
     private let connection: DirectSQLiteConnection
     private let thread: ThreadPoolExecutor
+    let checkpointer: WALCheckpointer
 
     var executor: (any TaskExecutor)? { thread }
 
-    init(path: String, settings: [String], dialect: any SQLDatabase) throws {
+    init(path: String, settings: [String], dialect: any SQLDatabase, checkpointThreshold: Int = WALCheckpointer.defaultThreshold) throws {
         connection = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                                 settings: settings, dialect: dialect)
+        do {
+            checkpointer = try WALCheckpointer(path: path, settings: settings, dialect: dialect, threshold: checkpointThreshold)
+        } catch {
+            connection.close()
+            throw error
+        }
+        connection.reportCommits(to: checkpointer)
         thread = ThreadPoolExecutor(name: "yingji-sqlite-writer")
     }
 
     func run(_ batch: [[WriteStep]]) async throws -> [Result<Void, Error>] {
-        try await Self.runBatch(batch, begin: "BEGIN IMMEDIATE") { sql in try self.connection.run(sql) }
+        checkpointer.restartIfDue(on: connection)
+        return try await Self.runBatch(batch, begin: "BEGIN IMMEDIATE") { sql in try self.connection.run(sql) }
     }
 
     func close() async throws {
         await withTaskExecutorPreference(thread) { connection.close() }
         thread.stop()
+        checkpointer.stop()
     }
 }
 

@@ -1,0 +1,96 @@
+import Foundation
+import SQLKit
+import SQLiteKit
+import Testing
+import VaporCSQLite
+@testable import YingjiStore
+import YingjiTestSupport
+
+/// The SQLite writer's commits do not checkpoint the WAL; a thread of its own does, and the
+/// writer restarts the log between groups, never waiting for a lock to do it.
+@Suite(.serialized) struct WALCheckpointTests {
+    static let settings = ["PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 5000"]
+
+    /// A new database in WAL mode with one table, and the connection that made it (for its dialect).
+    func database() async throws -> (path: String, maintenance: SQLiteConnection) {
+        let path = Scratch.path("wal")
+        let maintenance = try await SQLiteConnection.open(storage: .file(path: path))
+        for statement in ["PRAGMA journal_mode = WAL", "CREATE TABLE t (id INTEGER PRIMARY KEY, data TEXT NOT NULL)"] {
+            _ = try await maintenance.sql().raw(SQLQueryString(statement)).all()
+        }
+        return (path, maintenance)
+    }
+
+    func walFrames(_ path: String) -> Int {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        return max(0, size - 32) / (4096 + 24)
+    }
+
+    /// About 2,400 pages go through the WAL; with the checkpoint at 64 pages it is copied and
+    /// started again over and over, and never holds more than a few hundred. Without the
+    /// checkpointer (its hook replaces SQLite's automatic checkpoint) it would hold them all.
+    @Test func theWALIsCopiedAndRestartedWhileTheWriterGoesOn() async throws {
+        let (path, maintenance) = try await database()
+        let runner = try DirectSQLiteRunner(path: path, settings: Self.settings, dialect: maintenance.sql(), checkpointThreshold: 64)
+        let text = String(repeating: "应急", count: 500)  // 3,000 bytes: about one page a row
+        var largest = 0
+        for group in 0..<300 {
+            let writes = (0..<8).map { row in [WriteStep("INSERT INTO t (id, data) VALUES (\(bind: group * 8 + row), \(bind: text))")] }
+            let results = try await runner.run(writes)
+            #expect(results.allSatisfy { if case .success = $0 { true } else { false } })
+            largest = max(largest, walFrames(path))
+        }
+        let done = runner.checkpointer.done
+        try await runner.close()
+        #expect(done.passes > 0)
+        #expect(done.restarts > 0)
+        // The copying is the thread's; the writer copies only what came in during a pass.
+        #expect(done.pagesCopied > 1_000)
+        #expect(done.pagesCopiedByWriter < done.pagesCopied / 2, "\(done)")
+        #expect(largest > 64, "the WAL did fill past the threshold")
+        #expect(largest < 1_000, "the WAL held \(largest) pages at most of about 2,400 written")
+        // Every row is there, read through a connection of its own.
+        let rows = try await maintenance.sql().raw("SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS size FROM t").all()
+        #expect(try rows[0].decode(column: "n", as: Int.self) == 2_400)
+        #expect(try rows[0].decode(column: "size", as: Int.self) == 2_400 * 1_000)
+        try await maintenance.close()
+    }
+
+    /// A reader on an old snapshot (a backup, a long list) keeps the log from restarting: the
+    /// writer's restart answers BUSY at once instead of waiting the connection's busy timeout,
+    /// which is then as it was, and the writes go on.
+    @Test func aRestartNeverWaitsForAReader() async throws {
+        let (path, maintenance) = try await database()
+        // Ten minutes of busy timeout: a restart that waited for the reader would not come back.
+        let runner = try DirectSQLiteRunner(path: path, settings: ["PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 600000"],
+                                            dialect: maintenance.sql(), checkpointThreshold: 1_000_000)
+        _ = try await runner.run([[WriteStep("INSERT INTO t (id, data) VALUES (1, 'a')")]])
+        let reader = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, settings: [], dialect: maintenance.sql())
+        try reader.run(SQLRaw("BEGIN"))
+        var seen = 0
+        try reader.run(SQLRaw("SELECT COUNT(*) AS n FROM t")) { row in seen = (try? row.decode(column: "n", as: Int.self)) ?? -1 }
+        #expect(seen == 1)
+        _ = try await runner.run([[WriteStep("INSERT INTO t (id, data) VALUES (2, 'b')")]])
+
+        let writer = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                                settings: ["PRAGMA busy_timeout = 600000"], dialect: maintenance.sql())
+        try writer.run(SQLRaw("SELECT COUNT(*) FROM t"))  // finds the WAL
+        let restart = writer.checkpoint(SQLITE_CHECKPOINT_RESTART, wait: false)
+        #expect(restart.result == SQLITE_BUSY)
+        #expect(restart.log > 0)
+        var timeout = 0
+        try writer.run(SQLRaw("PRAGMA busy_timeout")) { row in timeout = (try? row.decode(column: "timeout", as: Int.self)) ?? -1 }
+        #expect(timeout == 600_000)
+        _ = try await runner.run([[WriteStep("INSERT INTO t (id, data) VALUES (3, 'c')")]])
+
+        // Once the reader is done, the same restart goes through.
+        try reader.run(SQLRaw("COMMIT"))
+        let after = writer.checkpoint(SQLITE_CHECKPOINT_RESTART, wait: false)
+        #expect(after.result == SQLITE_OK)
+        #expect(after.copied == after.log)
+        writer.close()
+        reader.close()
+        try await runner.close()
+        try await maintenance.close()
+    }
+}
