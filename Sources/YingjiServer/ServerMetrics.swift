@@ -20,11 +20,19 @@ public final class ServerMetrics: Sendable {
     }
 
     func record(method: String, route: String, status: Int, duration: Duration) {
-        let labels = [("method", method), ("route", route), ("status", String(status))]
-        registry.makeCounter(descriptor: .init(namespace: "yingji", metricName: "http_requests", unitName: "total", helpText: "HTTP 请求数"), labels: labels).increment()
-        registry.makeDurationHistogram(descriptor: .init(namespace: "yingji", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP 请求耗时"),
-                                       labels: [("method", method), ("route", route)], buckets: Self.buckets).record(duration)
+        let (requests, durations) = collectors.get(RouteKey(method: method, route: route, status: status)) {
+            (registry.makeCounter(descriptor: .init(namespace: "yingji", metricName: "http_requests", unitName: "total", helpText: "HTTP 请求数"),
+                                  labels: [("method", method), ("route", route), ("status", String(status))]),
+             registry.makeDurationHistogram(descriptor: .init(namespace: "yingji", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP 请求耗时"),
+                                            labels: [("method", method), ("route", route)], buckets: Self.buckets))
+        }
+        requests.increment()
+        durations.record(duration)
     }
+
+    /// The registry's collectors for each method, route and status, found once: the registry
+    /// makes each metric's name and looks it up under its lock on every call.
+    private let collectors = RouteCollectors()
 
     func exposition(store: Store, events: EventBus) async throws -> String {
         let counts = try await store.incidents.openCounts()
@@ -53,5 +61,27 @@ struct MetricsMiddleware: RouterMiddleware {
             metrics.record(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: 500, duration: ContinuousClock.now - start)
             throw error
         }
+    }
+}
+
+private struct RouteKey: Hashable {
+    let method: String
+    let route: String
+    let status: Int
+}
+
+/// The counter and histogram of each method, route and status. Routes are the router's patterns
+/// and methods the router's, so there are as many entries as the API has endpoints and answers.
+private final class RouteCollectors: @unchecked Sendable {
+    private let lock = NSLock()
+    private var found: [RouteKey: (Counter, DurationHistogram)] = [:]
+    static let limit = 1_000
+
+    func get(_ key: RouteKey, make: () -> (Counter, DurationHistogram)) -> (Counter, DurationHistogram) {
+        if let known = lock.withLock({ found[key] }) { return known }
+        let made = make()
+        // Past the API's size (methods no route takes, say) they are made each time, as before.
+        lock.withLock { if found.count < Self.limit { found[key] = made } }
+        return made
     }
 }

@@ -7,10 +7,18 @@ public struct SHA256ChainHasher: ChainHasher {
     public init() {}
 
     public func hash(previous: String, canonical: Data) -> String {
+        canonical.withUnsafeBytes { hash(previous: previous, $0) }
+    }
+
+    public func hash(previous: String, canonicalBytes: [UInt8]) -> String {
+        canonicalBytes.withUnsafeBytes { hash(previous: previous, $0) }
+    }
+
+    private func hash(previous: String, _ canonical: UnsafeRawBufferPointer) -> String {
         var hasher = SHA256()
         var previous = previous
         previous.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        hasher.update(data: canonical)
+        hasher.update(bufferPointer: canonical)
         return hasher.finalize().withUnsafeBytes { hexString($0) }
     }
 }

@@ -18,6 +18,10 @@ import YingjiCore
             seen.insert(id)
         }
         #expect(seen.count == 20_000)
+        // Any prefix is written before the underscore as it is.
+        #expect(generator.next("").utf8.count == 21 && generator.next("").hasPrefix("_"))
+        let long = generator.next("warning_lift")
+        #expect(long.hasPrefix("warning_lift_") && long.utf8.count == 12 + 21)
         // Every letter of the alphabet turns up in the random part, in every position's range of bits.
         #expect(lettersUsed == allowed)
     }

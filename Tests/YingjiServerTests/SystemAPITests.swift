@@ -23,6 +23,16 @@ import YingjiServer
             #expect(text.contains("yingji_overdue_obligations 1"))
             #expect(text.contains(#"yingji_http_requests_total{method="POST",route="/api/v1/incidents",status="201"} 1"#))
             #expect(text.contains("yingji_http_request_duration_seconds_bucket"))
+
+            // Each method, route and status counts on its own; the latency of a route covers all its answers.
+            try await create(client)
+            response = try await client.execute(uri: "/api/v1/incidents", method: .post, headers: headers(), body: json(["jurisdiction": "kunyu"]))
+            #expect(response.status == .unprocessableContent)
+            let again = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(again.contains(#"yingji_http_requests_total{method="POST",route="/api/v1/incidents",status="201"} 2"#))
+            #expect(again.contains(#"yingji_http_requests_total{method="POST",route="/api/v1/incidents",status="422"} 1"#))
+            #expect(again.contains(#"yingji_http_request_duration_seconds_count{method="POST",route="/api/v1/incidents"} 3"#))
+            #expect(again.contains(#"yingji_http_requests_total{method="GET",route="/metrics",status="200"} 1"#))
         }
     }
 

@@ -53,6 +53,9 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
 
     @Test func sha256MatchesTheStandardVector() {
         #expect(SHA256ChainHasher().hash(previous: "", canonical: Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // The previous hash comes first, then the entry; from an array as from Data.
+        #expect(SHA256ChainHasher().hash(previous: "a", canonicalBytes: Array("bc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256ChainHasher().hash(previous: "ab", canonical: Data("c".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     /// Lists of unbounded length run on the list threads, not where they were asked for (on

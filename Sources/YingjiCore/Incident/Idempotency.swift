@@ -48,24 +48,27 @@ public struct RandomIDGenerator: IDGenerator {
 
     public func next(_ prefix: String) -> String {
         var random = RandomWords.shared.next()
-        var letters = Array(prefix.utf8)
-        letters.reserveCapacity(letters.count + 21)
-        letters.append(UInt8(ascii: "_"))
         let made = max(0, now().timeIntervalSince1970)
         let whole = made.rounded(.down)
         // Seconds in seven letters (35 bits), then the fraction in 1/1024 s (10 bits, two letters).
         var time = UInt64(whole) << 10 | min(1023, UInt64((made - whole) * 1024))
-        let timeStart = letters.count
-        letters.append(contentsOf: repeatElement(0, count: 9))
-        for index in (0..<9).reversed() {
-            letters[timeStart + index] = Self.alphabet[Int(time & 0x1F)]
-            time >>= 5
+        var prefix = prefix
+        return prefix.withUTF8 { head in
+            // Written straight into the new string's storage: the prefix, "_", 9 letters of time, 11 random.
+            String(unsafeUninitializedCapacity: head.count + 21) { letters in
+                _ = letters.initialize(fromContentsOf: head)
+                letters[head.count] = UInt8(ascii: "_")
+                for index in (0..<9).reversed() {
+                    letters[head.count + 1 + index] = Self.alphabet[Int(time & 0x1F)]
+                    time >>= 5
+                }
+                for index in 0..<11 {
+                    letters[head.count + 10 + index] = Self.alphabet[Int(random & 0x1F)]
+                    random >>= 5
+                }
+                return head.count + 21
+            }
         }
-        for _ in 0..<11 {
-            letters.append(Self.alphabet[Int(random & 0x1F)])
-            random >>= 5
-        }
-        return String(decoding: letters, as: UTF8.self)
     }
 
     /// The second an id of this generator was made (its first seven letters after the prefix).

@@ -58,7 +58,9 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
     /// The bytes the hash covers: everything but the hash itself, as canonical JSON (keys in
     /// byte order, as `JSONValue.canonicalBytes` writes an object; written here directly, without
     /// building the object first: every entry of every write is hashed).
-    public var canonicalData: Data {
+    public var canonicalData: Data { Data(canonicalBytes) }
+
+    var canonicalBytes: [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
         output.append(contentsOf: #"{"actor":"#.utf8)
@@ -76,7 +78,7 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
         output.append(contentsOf: #","sequence":"#.utf8)
         JSONText.writeInteger(Int64(sequence), into: &output)
         output.append(UInt8(ascii: "}"))
-        return Data(output)
+        return output
     }
 }
 
@@ -84,6 +86,14 @@ public struct TimelineEntry: Sendable, Equatable, Codable {
 /// JSON, provided by the store (swift-crypto) so the core stays Foundation-only.
 public protocol ChainHasher: Sendable {
     func hash(previous: String, canonical: Data) -> String
+    /// The same hash over bytes in an array (what sealing writes), without copying them into Data.
+    func hash(previous: String, canonicalBytes: [UInt8]) -> String
+}
+
+extension ChainHasher {
+    public func hash(previous: String, canonicalBytes: [UInt8]) -> String {
+        hash(previous: previous, canonical: Data(canonicalBytes))
+    }
 }
 
 /// The hash the first entry of every chain points back to.
@@ -110,7 +120,7 @@ extension TimelineEntry {
             kind: event.kind, payload: event.payload, corrects: event.corrects,
             previousHash: previous?.hash ?? genesisHash, hash: ""
         )
-        return unsealed.withHash(hasher.hash(previous: unsealed.previousHash, canonical: unsealed.canonicalData))
+        return unsealed.withHash(hasher.hash(previous: unsealed.previousHash, canonicalBytes: unsealed.canonicalBytes))
     }
 
     /// Seals the events in order, each after the one before (the first after `previous`), for
