@@ -273,7 +273,7 @@ final class DirectSQLiteRunner: TransactionRunner, @unchecked Sendable {
             throw error
         }
         connection.reportCommits(to: checkpointer)
-        thread = ThreadPoolExecutor(name: "yingji-sqlite-writer")
+        thread = ThreadPoolExecutor(name: "yingji-writer")
     }
 
     func run(_ batch: [[WriteStep]]) async throws -> [Result<Void, Error>] {

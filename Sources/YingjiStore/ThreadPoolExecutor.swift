@@ -16,16 +16,24 @@ final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         return jobsStarted
     }
 
+    /// `name` (with "-1", "-2"… when several) names the threads as `top -H` and `perf` show them:
+    /// Linux keeps at most 15 bytes of a thread's name and refuses a longer one outright.
     init(name: String, threads: Int = 1) {
         precondition(threads >= 1)
+        precondition((threads == 1 ? name : "\(name)-\(threads)").utf8.count <= 15, "线程名过长（Linux 最多 15 字节）：\(name)")
         self.threads = threads
         // Each thread holds the executor until stop(): a job may still be queued when the last
         // reference elsewhere goes.
         for index in 0..<threads {
             let threadName = threads == 1 ? name : "\(name)-\(index + 1)"
-            let thread = Thread { self.loop() }
-            thread.name = threadName
+            let started = DispatchSemaphore(value: 0)
+            let thread = Thread {
+                nameThisThread(threadName)
+                started.signal()
+                self.loop()
+            }
             thread.start()
+            started.wait()  // named before anyone can look
         }
     }
 
@@ -71,4 +79,15 @@ final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
             for job in ready { job.runSynchronously(on: asUnownedTaskExecutor()) }
         }
     }
+}
+
+/// Names the calling thread as the system shows it (`top -H`, `perf`, /proc/…/comm). Foundation's
+/// `Thread.name` does not reach the system's name on Linux; Linux keeps at most 15 bytes.
+func nameThisThread(_ name: String) {
+    #if os(Linux)
+    // What pthread_setname_np does (Swift does not see it: a GNU extension).
+    try? name.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+    #else
+    _ = pthread_setname_np(name)
+    #endif
 }

@@ -45,9 +45,14 @@ final class WALCheckpointer: @unchecked Sendable {
         connection = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, settings: settings, dialect: dialect)
         // A connection finds the WAL when it first reads; until then a checkpoint through it does nothing.
         try connection.run(SQLRaw("SELECT COUNT(*) FROM sqlite_master"))
-        let thread = Thread { self.loop() }
-        thread.name = "yingji-sqlite-checkpoint"
+        let started = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            nameThisThread("yingji-ckpt")
+            started.signal()
+            self.loop()
+        }
         thread.start()
+        started.wait()
     }
 
     /// The writer's commit left `framesInLog` pages in the WAL (called on the writer's thread).

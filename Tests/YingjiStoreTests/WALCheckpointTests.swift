@@ -56,6 +56,19 @@ import YingjiTestSupport
         try await maintenance.close()
     }
 
+    #if os(Linux)
+    /// The store's own threads go by their names in `top -H` and `perf` (a name past 15 bytes
+    /// would be refused, and the thread would keep its creator's).
+    @Test func theStoresThreadsAreNamed() async throws {
+        let store = try await Store.open(path: Scratch.path("names"))
+        let names = Set(((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []).compactMap { task in
+            (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        })
+        try await store.close()
+        #expect(names.isSuperset(of: ["yingji-writer", "yingji-ckpt", "yingji-lists-1", "yingji-lists-2"]), "\(names.sorted())")
+    }
+    #endif
+
     /// A reader on an old snapshot (a backup, a long list) keeps the log from restarting: the
     /// writer's restart answers BUSY at once instead of waiting the connection's busy timeout,
     /// which is then as it was, and the writes go on.
