@@ -14,8 +14,6 @@ final class DirectSQLiteConnection: @unchecked Sendable {
     /// Used only for its dialect: statements are written with SQLKit and serialized for SQLite.
     private let dialectDatabase: any SQLDatabase
     private var statements: [String: OpaquePointer] = [:]
-    /// The connection's busy timeout in milliseconds, as its settings left it.
-    private let busyTimeout: Int32
     /// Statements kept at most; lists with many filters make many texts, so the cache is bounded.
     static let statementLimit = 200
 
@@ -35,7 +33,6 @@ final class DirectSQLiteConnection: @unchecked Sendable {
                 throw error
             }
         }
-        busyTimeout = Self.integer("PRAGMA busy_timeout", on: handle)
     }
 
     /// The first column of the first row `sql` answers, as an integer (0 when none).
@@ -212,8 +209,10 @@ final class DirectSQLiteConnection: @unchecked Sendable {
     /// never waits for a lock: where one is held it copies what it can and answers SQLITE_BUSY.
     /// Answers SQLite's result code, the frames in the log and the frames copied to the database.
     func checkpoint(_ mode: Int32, wait: Bool) -> (result: Int32, log: Int, copied: Int) {
+        // The timeout as it is now (a PRAGMA may have changed it since the connection opened).
+        let timeout = wait ? 0 : Self.integer("PRAGMA busy_timeout", on: handle)
         if !wait { sqlite_nio_sqlite3_busy_timeout(handle, 0) }
-        defer { if !wait { sqlite_nio_sqlite3_busy_timeout(handle, busyTimeout) } }
+        defer { if !wait { sqlite_nio_sqlite3_busy_timeout(handle, timeout) } }
         var log: Int32 = 0, copied: Int32 = 0
         let result = sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, mode, &log, &copied)
         return (result, Int(log), Int(copied))
