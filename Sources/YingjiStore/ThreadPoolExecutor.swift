@@ -25,15 +25,7 @@ final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         // Each thread holds the executor until stop(): a job may still be queued when the last
         // reference elsewhere goes.
         for index in 0..<threads {
-            let threadName = threads == 1 ? name : "\(name)-\(index + 1)"
-            let started = DispatchSemaphore(value: 0)
-            let thread = Thread {
-                nameThisThread(threadName)
-                started.signal()
-                self.loop()
-            }
-            thread.start()
-            started.wait()  // named before anyone can look
+            startNamedThread(threads == 1 ? name : "\(name)-\(index + 1)") { self.loop() }
         }
     }
 
@@ -81,9 +73,22 @@ final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     }
 }
 
+/// Starts a thread that runs `body` under `name`, and returns once it carries the name (so nobody
+/// looking at the process sees it without).
+func startNamedThread(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    let started = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        nameThisThread(name)
+        started.signal()
+        body()
+    }
+    thread.start()
+    started.wait()
+}
+
 /// Names the calling thread as the system shows it (`top -H`, `perf`, /proc/…/comm). Foundation's
 /// `Thread.name` does not reach the system's name on Linux; Linux keeps at most 15 bytes.
-func nameThisThread(_ name: String) {
+private func nameThisThread(_ name: String) {
     #if os(Linux)
     // What pthread_setname_np does (Swift does not see it: a GNU extension).
     try? name.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)

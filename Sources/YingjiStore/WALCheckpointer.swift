@@ -52,14 +52,7 @@ final class WALCheckpointer: @unchecked Sendable {
             connection.close()
             throw error
         }
-        let started = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            nameThisThread("yingji-ckpt")
-            started.signal()
-            self.loop()
-        }
-        thread.start()
-        started.wait()
+        startNamedThread("yingji-ckpt") { self.loop() }
     }
 
     /// The writer's commit left `framesInLog` pages in the WAL (called on the writer's thread).
@@ -83,8 +76,7 @@ final class WALCheckpointer: @unchecked Sendable {
         guard due else { return }
         let (result, _, copied) = writer.checkpoint(SQLITE_CHECKPOINT_RESTART, wait: false)
         condition.withLock {
-            if copied < copiedByPass { copiedByPass = 0 }  // the log had started again meanwhile
-            counts.pagesCopiedByWriter += max(0, copied - copiedByPass)
+            counts.pagesCopiedByWriter += newlyCopied(copied)
             if result & 0xFF == SQLITE_OK {
                 counts.restarts += 1
                 copiedByPass = 0
@@ -108,21 +100,28 @@ final class WALCheckpointer: @unchecked Sendable {
             }
             condition.unlock()
             let (result, _, copied) = connection.checkpoint(SQLITE_CHECKPOINT_PASSIVE, wait: false)
+            let primary = result & 0xFF  // without the extended part (the connection asks for extended codes)
             // SQLite syncs the database file only when a pass has caught up with the WAL's end,
             // which under steady writes it rarely has: then the writer's restart would sync all
             // this pass wrote. Synced here instead, the restart's own sync finds little to write.
-            if result & 0xFF == SQLITE_OK { Self.sync(databasePath) }
+            if primary == SQLITE_OK { Self.sync(databasePath) }
             condition.withLock {
                 counts.passes += 1
-                if copied < copiedByPass { copiedByPass = 0 }  // the log had started again meanwhile
-                counts.pagesCopied += max(0, copied - copiedByPass)
+                counts.pagesCopied += newlyCopied(copied)
                 copiedByPass = max(copiedByPass, copied)
                 // Once copied, the writer restarts the log; until it has, no new pass. After a
                 // failure (an I/O error), the next commit's report starts the next try.
-                restartDue = result & 0xFF == SQLITE_OK || result & 0xFF == SQLITE_BUSY
+                restartDue = primary == SQLITE_OK || primary == SQLITE_BUSY
                 framesInLog = 0
             }
         }
+    }
+
+    /// Pages a checkpoint that left `copied` copied has copied beyond the last pass (under the
+    /// lock). A count below the last pass's means the log had started again meanwhile.
+    private func newlyCopied(_ copied: Int) -> Int {
+        if copied < copiedByPass { copiedByPass = 0 }
+        return copied - copiedByPass
     }
 
     /// Writes the database file's pages to disk (an early start on what the writer's restart

@@ -21,6 +21,16 @@ import YingjiTestSupport
         return (path, maintenance)
     }
 
+    /// A connection in a read transaction, holding the snapshot that has `rows` rows in `t`.
+    func readerHoldingSnapshot(_ path: String, _ maintenance: SQLiteConnection, rows: Int) throws -> DirectSQLiteConnection {
+        let reader = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, settings: [], dialect: maintenance.sql())
+        try reader.run(SQLRaw("BEGIN"))
+        var seen = 0
+        try reader.run(SQLRaw("SELECT COUNT(*) AS n FROM t")) { row in seen = (try? row.decode(column: "n", as: Int.self)) ?? -1 }
+        #expect(seen == rows)
+        return reader
+    }
+
     func walFrames(_ path: String) -> Int {
         let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
         return max(0, size - 32) / (4096 + 24)
@@ -79,11 +89,7 @@ import YingjiTestSupport
         let runner = try DirectSQLiteRunner(path: path, settings: ["PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 600000"],
                                             dialect: maintenance.sql(), checkpointThreshold: 8)
         _ = try await runner.run([[WriteStep("INSERT INTO t (id, data) VALUES (0, 'a')")]])
-        let reader = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, settings: [], dialect: maintenance.sql())
-        try reader.run(SQLRaw("BEGIN"))
-        var seen = 0
-        try reader.run(SQLRaw("SELECT COUNT(*) AS n FROM t")) { row in seen = (try? row.decode(column: "n", as: Int.self)) ?? -1 }
-        #expect(seen == 1)
+        let reader = try readerHoldingSnapshot(path, maintenance, rows: 1)
         let text = String(repeating: "应急", count: 500)
         func write(_ ids: ClosedRange<Int>) async throws {
             for id in ids {
@@ -114,11 +120,7 @@ import YingjiTestSupport
         let runner = try DirectSQLiteRunner(path: path, settings: ["PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 600000"],
                                             dialect: maintenance.sql(), checkpointThreshold: 1_000_000)
         _ = try await runner.run([[WriteStep("INSERT INTO t (id, data) VALUES (1, 'a')")]])
-        let reader = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, settings: [], dialect: maintenance.sql())
-        try reader.run(SQLRaw("BEGIN"))
-        var seen = 0
-        try reader.run(SQLRaw("SELECT COUNT(*) AS n FROM t")) { row in seen = (try? row.decode(column: "n", as: Int.self)) ?? -1 }
-        #expect(seen == 1)
+        let reader = try readerHoldingSnapshot(path, maintenance, rows: 1)
         _ = try await runner.run([[WriteStep("INSERT INTO t (id, data) VALUES (2, 'b')")]])
 
         let writer = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,

@@ -160,7 +160,7 @@ public enum Timeline {
             if entry.previousHash != previous {
                 return ChainBreak(incidentID: entry.incidentID, sequence: entry.sequence, reason: "前一条记录的哈希对不上，前一条记录可能被修改")
             }
-            if hasher.hash(previous: entry.previousHash, canonical: entry.canonicalData) != entry.hash {
+            if hasher.hash(previous: entry.previousHash, canonicalBytes: entry.canonicalBytes) != entry.hash {
                 return ChainBreak(incidentID: entry.incidentID, sequence: entry.sequence, reason: "内容与哈希不符，本条记录被修改")
             }
             previous = entry.hash
