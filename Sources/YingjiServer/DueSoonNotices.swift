@@ -47,22 +47,24 @@ final class DueSoonNotices: @unchecked Sendable {
 extension Server {
     /// Publishes `obligation.due_soon` for every pending obligation of an open incident falling due
     /// within the reminder lead (`serve --due-soon-minutes`), once per deadline; returns what it
-    /// announced. Called by every sweep; looks at the store at most every `checkEvery` seconds.
+    /// announced (by incident id: a first check over many open incidents holds none of them).
+    /// Called by every sweep; looks at the store at most every `checkEvery` seconds.
     @discardableResult
-    public func announceDueSoon() async throws -> [(incident: Incident, obligation: Obligation)] {
+    public func announceDueSoon(pageSize: Int = IncidentService.passPageSize) async throws -> [(incidentID: String, obligation: Obligation)] {
         let now = clock.now()
         guard dueSoon.shouldCheck(at: now) else { return [] }
         // The sweep's index (each open incident's earliest pending deadline) finds every incident
-        // with an obligation due by then; the rest are never read.
-        let candidates = try await store.incidents.incidents(IncidentQuery(openOnly: true, pendingDueBy: now.addingTimeInterval(dueSoon.lead), limit: Int.max))
-        var announced: [(incident: Incident, obligation: Obligation)] = []
-        for incident in candidates {
-            for obligation in incident.obligationsDueSoon(now: now, lead: dueSoon.lead) where dueSoon.claim(obligation) {
-                guard case .object(var fields) = IncidentView.obligation(obligation, incident: incident) else { continue }
-                fields["secondsLeft"] = .int(Int64(max(0, (obligation.dueAt ?? now).timeIntervalSince(now)).rounded()))
-                // Every server makes these reminders for its own boards from the shared data: not relayed.
-                events.publish("obligation.due_soon", .object(fields), access: incident.access, relay: false)
-                announced.append((incident, obligation))
+        // with an obligation due by then; the rest are never read, and these a page at a time.
+        var announced: [(incidentID: String, obligation: Obligation)] = []
+        try await store.incidents.forEachPage(IncidentQuery(openOnly: true, pendingDueBy: now.addingTimeInterval(dueSoon.lead)), pageSize: pageSize) { candidates in
+            for incident in candidates {
+                for obligation in incident.obligationsDueSoon(now: now, lead: dueSoon.lead) where dueSoon.claim(obligation) {
+                    guard case .object(var fields) = IncidentView.obligation(obligation, incident: incident) else { continue }
+                    fields["secondsLeft"] = .int(Int64(max(0, (obligation.dueAt ?? now).timeIntervalSince(now)).rounded()))
+                    // Every server makes these reminders for its own boards from the shared data: not relayed.
+                    events.publish("obligation.due_soon", .object(fields), access: incident.access, relay: false)
+                    announced.append((incident.id, obligation))
+                }
             }
         }
         return announced

@@ -259,6 +259,8 @@ final class DirectSQLiteRunner: TransactionRunner, @unchecked Sendable {
     private let connection: DirectSQLiteConnection
     private let thread: ThreadPoolExecutor
     let checkpointer: WALCheckpointer
+    private let closedLock = NSLock()
+    private var closed = false
 
     var executor: (any TaskExecutor)? { thread }
 
@@ -276,12 +278,19 @@ final class DirectSQLiteRunner: TransactionRunner, @unchecked Sendable {
     }
 
     func run(_ batch: [[WriteStep]]) async throws -> [Result<Void, Error>] {
+        // A write that arrives after `close` (a request still finishing at shutdown) is refused:
+        // its drain no longer runs on the writer's thread, and the connection is gone.
+        guard !closedLock.withLock({ closed }) else { throw StoreError.closed }
         checkpointer.restartIfDue(on: connection)
         return try await Self.runBatch(batch, begin: "BEGIN IMMEDIATE") { sql in try self.connection.run(sql) }
     }
 
     func close() async throws {
-        await withTaskExecutorPreference(thread) { connection.close() }
+        // On the writer's thread, so no batch is running while the connection closes.
+        await withTaskExecutorPreference(thread) {
+            closedLock.withLock { closed = true }
+            connection.close()
+        }
         thread.stop()
         checkpointer.stop()
     }

@@ -88,7 +88,15 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     public func incidents(_ query: IncidentQuery) async throws -> [Incident] {
         var sql = SQLQueryString("SELECT data FROM incidents WHERE 1 = 1")
         guard Self.appendFilters(query, to: &sql) else { return [] }
-        sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 1_000_000))) OFFSET \(max(0, query.offset))")
+        let limit = max(0, min(query.limit, 1_000_000))
+        if let after = query.afterID {
+            // Keyset paging (`forEachPage`): the same comparison orders and filters, whatever the engine's collation.
+            sql.appendInterpolation(unsafeRaw: " AND id > ")
+            sql.appendInterpolation(bind: after)
+            sql.appendInterpolation(unsafeRaw: " ORDER BY id LIMIT \(limit)")
+        } else {
+            sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(limit) OFFSET \(max(0, query.offset))")
+        }
         let listed = sql
         return try await reads.list(rows: query.limit) { try await self.reads.database.raw(listed).all().map(Self.decodeIncident) }
     }

@@ -117,8 +117,13 @@ public final class Store: Sendable {
             let reads = ReadConnections(readDatabases)
             closers.append({ reads.close() })
             let opened = closers
+            // Closed once: a second `close` (a shutdown path and a test's cleanup, say) does nothing.
+            let closedOnce = OnceFlag()
             return Store(writer: GroupCommitWriter(database: writeDatabase, runner: runner), reads: reads,
-                         engine: engine, notifications: notifications, closer: { await closeAll(opened) })
+                         engine: engine, notifications: notifications, closer: {
+                guard closedOnce.claim() else { return }
+                await closeAll(opened)
+            })
         } catch {
             await closeAll(closers)
             throw error
@@ -190,6 +195,19 @@ public final class Store: Sendable {
             if let found = Timeline.verify(try await incidents.timeline(incidentID: id), hasher: hasher) { breaks.append(found) }
         }
         return breaks
+    }
+}
+
+/// True from `claim` the first time only.
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = false
+
+    func claim() -> Bool {
+        lock.withLock {
+            defer { claimed = true }
+            return !claimed
+        }
     }
 }
 

@@ -113,6 +113,44 @@ final class ManualClock: WallClock, @unchecked Sendable {
         #expect(failures.ids == ["inc-orphan"])
     }
 
+    /// The sweep reads its candidates a page at a time, and each incident it marks drops out of
+    /// the candidates at once: paging by count would then skip the incidents that moved up into
+    /// the pages already read. Paging by id reaches every one, in one sweep.
+    @Test(arguments: [1, 3, 200]) func oneSweepReachesEveryCandidateWhateverThePageSize(_ pageSize: Int) async throws {
+        var opened: [String] = []
+        for _ in 1...7 {
+            opened.append(try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 1]), actor: "a").id)
+        }
+        clock.set(Fixture.at(60))
+        let changed = try await service.sweepOverdue(pageSize: pageSize)
+        #expect(changed.map(\.id) == opened.sorted())
+        #expect(changed.allSatisfy { $0.newlyOverdue.map(\.ruleID) == ["unit-to-local"] })
+        #expect(try await service.sweepOverdue(pageSize: pageSize).isEmpty)
+        for id in opened {
+            #expect(try await service.incident(id).obligations.first { $0.ruleID == "unit-to-local" }?.status == .overdue)
+        }
+    }
+
+    @Test func pagesFollowTheQueryInIDOrderAndEndAfterAShortPage() async throws {
+        var kunyu: [String] = []
+        for index in 1...4 {
+            kunyu.append(try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 1]), actor: "a").id)
+            if index == 2 {
+                let (other, _) = try Incident.open(id: "inc-other", plan: try Fixture.plan("kunyu"), jurisdiction: "elsewhere", report: Fixture.kunyuReport([.deaths: 1]),
+                                                   knownAt: Fixture.t0, actor: "a", now: Fixture.t0, ids: CountingIDs())
+                try await repository.insert(other, timeline: [])
+            }
+        }
+        kunyu.sort()
+        // The query's own limit and offset do not apply: every match, two at a time.
+        var pages: [[String]] = []
+        try await repository.forEachPage(IncidentQuery(jurisdictions: ["kunyu"], limit: 1, offset: 3), pageSize: 2) { pages.append($0.map(\.id)) }
+        #expect(pages == [Array(kunyu[0..<2]), Array(kunyu[2..<4])])
+        var none = 0
+        try await repository.forEachPage(IncidentQuery(jurisdictions: ["lhasa"]), pageSize: 2) { _ in none += 1 }
+        #expect(none == 0)
+    }
+
     @Test func sweepMarksOverdueAtTheRightMinuteForEachPlan() async throws {
         let kunyu = try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 3]), actor: "a")
         let lhasa = try await service.report(jurisdiction: "lhasa", lhasaReport(), actor: "a")

@@ -237,6 +237,20 @@ import YingjiServer
         }
     }
 
+    /// Reminders are found a page of incidents at a time; every page is reached.
+    @Test func dueSoonRemindersReachEveryIncidentPageByPage() async throws {
+        let clock = TestClock(t0)
+        let running = try await TestServer.start(.sqlite, clock: clock)
+        try await running.test { client in
+            var opened: Set<String> = []
+            for _ in 1...3 { opened.insert(try #require(try await create(client)["id"] as? String)) }
+            clock.set(at(45))
+            let announced = try await running.server.announceDueSoon(pageSize: 1)
+            #expect(Set(announced.map(\.incidentID)) == opened)
+            #expect(announced.map(\.obligation.ruleID) == Array(repeating: "unit-to-local", count: 3))
+        }
+    }
+
     /// The store is looked at most every 15 s, so a sweep soon after a check finds nothing new
     /// until the interval has passed; a lead shorter than that is checked as often as it is long,
     /// and a lead of 0 sends no reminder at all.

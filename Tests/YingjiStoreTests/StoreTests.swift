@@ -115,6 +115,42 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         try await store.close()
     }
 
+    /// Passes over open incidents read them a page at a time, each page after the last id of the
+    /// one before; a sweep that takes its candidates out of the query as it goes still reaches all.
+    @Test(arguments: Engines.all) func passesReadInPagesByIDAndTheSweepReachesEveryCandidate(_ engine: SQLEngine) async throws {
+        let store = try await Engines.open(engine)
+        var opened: Set<String> = []
+        for _ in 1...5 {
+            opened.insert(try await service(store).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a").id)
+        }
+        let due = t0.addingTimeInterval(3_600)
+        var pages: [[String]] = []
+        try await store.incidents.forEachPage(IncidentQuery(openOnly: true, pendingDueBy: due), pageSize: 2) { pages.append($0.map(\.id)) }
+        #expect(pages.map(\.count) == [2, 2, 1])
+        #expect(Set(pages.joined()) == opened)
+        let later = IncidentService(repository: store.incidents, plans: try KunyuOnly(), clock: FixedClock(due), ids: UUIDs(), hasher: SHA256ChainHasher())
+        let swept = try await later.sweepOverdue(pageSize: 2)
+        #expect(swept.count == 5)
+        #expect(Set(swept.map(\.id)) == opened)
+        #expect(swept.map(\.id) == pages.flatMap { $0 })
+        #expect(try await later.sweepOverdue(pageSize: 2).isEmpty)
+        try await store.close()
+    }
+
+    /// A request still finishing when the server shuts down may write after the store closed: the
+    /// write is refused with the store's own error, never run on a closed connection; closing
+    /// twice is harmless.
+    @Test func aWriteAfterCloseIsRefused() async throws {
+        let store = try await Engines.open(.sqlite)
+        let service = try service(store)
+        _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        try await store.close()
+        await #expect { try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a") } throws: { error in
+            (error as? StoreError)?.description == "数据库已关闭"
+        }
+        try await store.close()
+    }
+
     @Test(arguments: Engines.all) func staleVersionStoresNothing(_ engine: SQLEngine) async throws {
         let store = try await Engines.open(engine)
         let service = try service(store)

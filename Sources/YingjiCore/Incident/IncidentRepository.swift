@@ -41,12 +41,18 @@ public struct IncidentQuery: Sendable, Equatable {
     public var pendingDueBy: Date?
     /// Only incidents an account may see (any clause matching); nil for no restriction.
     public var visibility: [VisibilityClause]?
+    /// Keyset paging for passes over every match (`IncidentRepository.forEachPage`): only
+    /// incidents whose id sorts after this one (after "" for the first page), listed in id order
+    /// instead of newest first, and `offset` not used. A pass that changes what it reads cannot skip or repeat an incident this
+    /// way, as it could with offsets.
+    public var afterID: String?
     public var limit: Int
     public var offset: Int
 
     public init(status: IncidentStatus? = nil, grade: Int? = nil, jurisdictions: [String]? = nil, openOnly: Bool = false,
-                overdueOnly: Bool = false, pendingDueBy: Date? = nil, visibility: [VisibilityClause]? = nil, limit: Int = 100, offset: Int = 0) {
+                overdueOnly: Bool = false, pendingDueBy: Date? = nil, visibility: [VisibilityClause]? = nil, afterID: String? = nil, limit: Int = 100, offset: Int = 0) {
         self.visibility = visibility
+        self.afterID = afterID
         self.status = status
         self.grade = grade
         self.jurisdictions = jurisdictions
@@ -65,7 +71,27 @@ public struct IncidentQuery: Sendable, Equatable {
         if overdueOnly && incident.overdueCount == 0 { return false }
         if let pendingDueBy, !(incident.earliestPendingDue.map { $0 <= pendingDueBy } ?? false) { return false }
         if let visibility, !visibility.contains(where: { $0.matches(incident.access) }) { return false }
+        if let afterID, incident.id <= afterID { return false }
         return true
+    }
+}
+
+extension IncidentRepository {
+    /// Every incident `query` lets through, `pageSize` at a time in id order (its `afterID`,
+    /// `limit` and `offset` are set here), so a pass over many incidents holds one page in memory.
+    /// `body` may change the incidents it is given, even so that they no longer match: the next
+    /// page starts after the last id seen, not at a count.
+    public func forEachPage(_ query: IncidentQuery, pageSize: Int, _ body: ([Incident]) async throws -> Void) async throws {
+        var page = query
+        page.limit = max(1, pageSize)
+        page.offset = 0
+        page.afterID = ""  // every id sorts after the empty string: the first page, in id order
+        while true {
+            let found = try await incidents(page)
+            if !found.isEmpty { try await body(found) }
+            guard found.count == page.limit, let last = found.last else { return }
+            page.afterID = last.id
+        }
     }
 }
 
@@ -103,7 +129,10 @@ public actor InMemoryIncidentRepository: IncidentRepository {
     public func incident(id: String) -> Incident? { incidents[id] }
 
     public func incidents(_ query: IncidentQuery) -> [Incident] {
-        Array(order.reversed().compactMap { incidents[$0] }.filter(query.matches).dropFirst(query.offset).prefix(query.limit))
+        if query.afterID != nil {
+            return Array(incidents.values.filter(query.matches).sorted { $0.id < $1.id }.prefix(query.limit))
+        }
+        return Array(order.reversed().compactMap { incidents[$0] }.filter(query.matches).dropFirst(query.offset).prefix(query.limit))
     }
 
     public func timeline(incidentID: String) -> [TimelineEntry] { entries[incidentID] ?? [] }

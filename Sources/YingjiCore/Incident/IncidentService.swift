@@ -102,32 +102,47 @@ public struct IncidentService: Sendable {
     /// A version conflict means someone else just wrote; the next sweep picks it up.
     /// One incident that cannot be swept (its jurisdiction lost its plan, say) is reported to
     /// `failed` and skipped; it never stops the others from turning overdue.
-    public func sweepOverdue(actor: String = "系统", failed: (String, Error) -> Void = { _, _ in }) async throws -> [SweptIncident] {
+    /// Candidates are read `pageSize` at a time (`forEachPage`), however many are open.
+    public func sweepOverdue(actor: String = "系统", pageSize: Int = IncidentService.passPageSize,
+                             failed: (String, Error) -> Void = { _, _ in }) async throws -> [SweptIncident] {
         var changed: [SweptIncident] = []
-        for candidate in try await repository.incidents(IncidentQuery(openOnly: true, pendingDueBy: clock.now(), limit: Int.max)) {
-            do {
-                var wasOverdue: Set<String> = []
-                var escalationsBefore: [String: Int] = [:]
-                var tasksOverdue: Set<String> = []
-                let incident = try await change(candidate.id, expectedVersion: candidate.version, actor: actor, answer: nil, bySweep: true) { incident, _, now in
-                    wasOverdue = Set(incident.obligations.filter { $0.status == .overdue }.map(\.id))
-                    escalationsBefore = Dictionary(uniqueKeysWithValues: (incident.commandPost?.tasks ?? []).map { ($0.id, $0.escalations.count) })
-                    tasksOverdue = Set((incident.commandPost?.tasks ?? []).filter { $0.overdueAt != nil }.map(\.id))
-                    return incident.markOverdue(now: now) + incident.escalateTasks(now: now)
+        try await repository.forEachPage(IncidentQuery(openOnly: true, pendingDueBy: clock.now()), pageSize: pageSize) { candidates in
+            for candidate in candidates {
+                do {
+                    if let swept = try await sweep(candidate, actor: actor) { changed.append(swept) }
+                } catch let error as IncidentError where error.code == "incident.version_conflict" {
+                    continue
+                } catch {
+                    failed(candidate.id, error)
                 }
-                changed.append(SweptIncident(
-                    incident: incident,
-                    newlyOverdue: incident.obligations.filter { $0.status == .overdue && !wasOverdue.contains($0.id) },
-                    newlyEscalated: (incident.commandPost?.tasks ?? []).filter { $0.escalations.count > (escalationsBefore[$0.id] ?? 0) },
-                    newlyOverdueTasks: (incident.commandPost?.tasks ?? []).filter { $0.overdueAt != nil && !tasksOverdue.contains($0.id) }
-                ))
-            } catch let error as IncidentError where error.code == "incident.version_conflict" {
-                continue
-            } catch {
-                failed(candidate.id, error)
             }
         }
         return changed
+    }
+
+    /// How many incidents a pass over all open incidents reads at a time.
+    public static let passPageSize = 200
+
+    private func sweep(_ candidate: Incident, actor: String) async throws -> SweptIncident? {
+        var wasOverdue: Set<String> = []
+        var escalationsBefore: [String: Int] = [:]
+        var tasksOverdue: Set<String> = []
+        var wrote = false
+        let incident = try await change(candidate.id, expectedVersion: candidate.version, actor: actor, answer: nil, bySweep: true) { incident, _, now in
+            wasOverdue = Set(incident.obligations.filter { $0.status == .overdue }.map(\.id))
+            escalationsBefore = Dictionary(uniqueKeysWithValues: (incident.commandPost?.tasks ?? []).map { ($0.id, $0.escalations.count) })
+            tasksOverdue = Set((incident.commandPost?.tasks ?? []).filter { $0.overdueAt != nil }.map(\.id))
+            let events = incident.markOverdue(now: now) + incident.escalateTasks(now: now)
+            wrote = !events.isEmpty
+            return events
+        }
+        guard wrote else { return nil }
+        return SweptIncident(
+            incident: incident,
+            newlyOverdue: incident.obligations.filter { $0.status == .overdue && !wasOverdue.contains($0.id) },
+            newlyEscalated: (incident.commandPost?.tasks ?? []).filter { $0.escalations.count > (escalationsBefore[$0.id] ?? 0) },
+            newlyOverdueTasks: (incident.commandPost?.tasks ?? []).filter { $0.overdueAt != nil && !tasksOverdue.contains($0.id) }
+        )
     }
 
     public func incident(_ id: String) async throws -> Incident {
