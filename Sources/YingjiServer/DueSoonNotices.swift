@@ -15,6 +15,10 @@ final class DueSoonNotices: @unchecked Sendable {
     private let lock = NSLock()
     private var announced: [String: Date] = [:]
     private var lastCheck: Date?
+    /// Incidents a check read and left with nothing more to announce: the version it read, and
+    /// when its next deadline comes within the lead. Until then, and unchanged, they are not read.
+    private var quiet: [String: (version: Int, until: Date)] = [:]
+    private var read = 0
 
     init(lead: TimeInterval) {
         self.lead = lead
@@ -33,6 +37,30 @@ final class DueSoonNotices: @unchecked Sendable {
         }
     }
 
+    /// False for an incident read before that has not changed since and has nothing coming within
+    /// the lead yet; true for any other (and counts it as read).
+    func needsReading(_ id: String, version: Int, at now: Date) -> Bool {
+        lock.withLock {
+            if let known = quiet[id], known.version == version, now < known.until { return false }
+            read += 1
+            return true
+        }
+    }
+
+    /// After `incident` was read and announced at `now`: quiet until its next deadline comes within the lead.
+    func checked(_ incident: Incident, at now: Date) {
+        let until = incident.nextDueSoonStart(after: now, lead: lead) ?? .distantFuture
+        lock.withLock { quiet[incident.id] = (incident.version, until) }
+    }
+
+    /// Forgets the incidents a check no longer found among the candidates.
+    func keepOnly(_ ids: Set<String>) {
+        lock.withLock { quiet = quiet.filter { ids.contains($0.key) } }
+    }
+
+    /// How many incidents the checks have read whole since the server started.
+    var incidentsRead: Int { lock.withLock { read } }
+
     /// Records the obligation as announced; false when it already was, for this same deadline.
     func claim(_ obligation: Obligation) -> Bool {
         guard let due = obligation.dueAt else { return false }
@@ -45,19 +73,28 @@ final class DueSoonNotices: @unchecked Sendable {
 }
 
 extension Server {
+    /// How many incidents the due-soon checks have read whole since the server started (the
+    /// others they passed over unchanged, by version alone).
+    public var dueSoonIncidentsRead: Int { dueSoon.incidentsRead }
+
     /// Publishes `obligation.due_soon` for every pending obligation of an open incident falling due
     /// within the reminder lead (`serve --due-soon-minutes`), once per deadline; returns what it
     /// announced (by incident id: a first check over many open incidents holds none of them).
     /// Called by every sweep; looks at the store at most every `checkEvery` seconds.
     @discardableResult
-    public func announceDueSoon(pageSize: Int = IncidentService.passPageSize) async throws -> [(incidentID: String, obligation: Obligation)] {
+    public func announceDueSoon(pageSize: Int = 200) async throws -> [(incidentID: String, obligation: Obligation)] {
         let now = clock.now()
         guard dueSoon.shouldCheck(at: now) else { return [] }
-        // The sweep's index (each open incident's earliest pending deadline) finds every incident
-        // with an obligation due by then; the rest are never read, and these a page at a time.
+        // The sweep's index (each open incident's earliest pending deadline) lists every incident
+        // with an obligation due by then, by id and version; the rest are never looked at. Of
+        // those, only the ones that changed or have a deadline newly within the lead are read
+        // whole, `pageSize` at a time.
         var announced: [(incidentID: String, obligation: Obligation)] = []
-        try await store.incidents.forEachPage(IncidentQuery(openOnly: true, pendingDueBy: now.addingTimeInterval(dueSoon.lead)), pageSize: pageSize) { candidates in
-            for incident in candidates {
+        let candidates = try await store.incidents.versions(IncidentQuery(openOnly: true, pendingDueBy: now.addingTimeInterval(dueSoon.lead), limit: Int.max))
+        let stale = candidates.filter { dueSoon.needsReading($0.id, version: $0.version, at: now) }.map(\.id)
+        for start in stride(from: 0, to: stale.count, by: max(1, pageSize)) {
+            let page = Array(stale[start..<min(stale.count, start + max(1, pageSize))])
+            for incident in try await store.incidents.incidents(ids: page).sorted(by: { $0.id < $1.id }) {
                 for obligation in incident.obligationsDueSoon(now: now, lead: dueSoon.lead) where dueSoon.claim(obligation) {
                     guard case .object(var fields) = IncidentView.obligation(obligation, incident: incident) else { continue }
                     fields["secondsLeft"] = .int(Int64(max(0, (obligation.dueAt ?? now).timeIntervalSince(now)).rounded()))
@@ -65,8 +102,10 @@ extension Server {
                     events.publish("obligation.due_soon", .object(fields), access: incident.access, relay: false)
                     announced.append((incident.id, obligation))
                 }
+                dueSoon.checked(incident, at: now)
             }
         }
+        dueSoon.keepOnly(Set(candidates.map(\.id)))
         return announced
     }
 }

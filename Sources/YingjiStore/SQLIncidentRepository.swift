@@ -86,19 +86,35 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     }
 
     public func incidents(_ query: IncidentQuery) async throws -> [Incident] {
-        var sql = SQLQueryString("SELECT data FROM incidents WHERE 1 = 1")
-        guard Self.appendFilters(query, to: &sql) else { return [] }
-        let limit = max(0, min(query.limit, 1_000_000))
-        if let after = query.afterID {
-            // Keyset paging (`forEachPage`): the same comparison orders and filters, whatever the engine's collation.
-            sql.appendInterpolation(unsafeRaw: " AND id > ")
-            sql.appendInterpolation(bind: after)
-            sql.appendInterpolation(unsafeRaw: " ORDER BY id LIMIT \(limit)")
-        } else {
-            sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(limit) OFFSET \(max(0, query.offset))")
-        }
-        let listed = sql
+        guard let listed = Self.listSQL("data", query) else { return [] }
         return try await reads.list(rows: query.limit) { try await self.reads.database.raw(listed).all().map(Self.decodeIncident) }
+    }
+
+    /// The incidents with these ids (in no particular order), read and decoded on the list threads
+    /// however few: for passes over many incidents (the due-soon reminders), background work that
+    /// takes milliseconds a page and must not hold up an event loop.
+    public func incidents(ids: [String]) async throws -> [Incident] {
+        guard let listed = Self.listSQL("data", IncidentQuery(ids: ids, limit: ids.count)) else { return [] }
+        return try await reads.list { try await self.reads.database.raw(listed).all().map(Self.decodeIncident) }
+    }
+
+    /// Each matching incident's id and version, without reading its document; on the list threads
+    /// when the query may be long (as `incidents`).
+    public func versions(_ query: IncidentQuery) async throws -> [IncidentVersion] {
+        guard let listed = Self.listSQL("id, version", query) else { return [] }
+        return try await reads.list(rows: query.limit) {
+            try await self.reads.database.raw(listed).all().map {
+                IncidentVersion(id: try $0.decode(column: "id", as: String.self), version: try $0.decode(column: "version", as: Int.self))
+            }
+        }
+    }
+
+    /// The listing query for `columns`, newest first; nil when the filters can match nothing.
+    static func listSQL(_ columns: String, _ query: IncidentQuery) -> SQLQueryString? {
+        var sql = SQLQueryString("SELECT \(unsafeRaw: columns) FROM incidents WHERE 1 = 1")
+        guard appendFilters(query, to: &sql) else { return nil }
+        sql.appendInterpolation(unsafeRaw: " ORDER BY created_at DESC, id DESC LIMIT \(max(0, min(query.limit, 1_000_000))) OFFSET \(max(0, query.offset))")
+        return sql
     }
 
     /// Every incident the query's filters let through that became known at or after `knownSince`
@@ -120,6 +136,11 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
 
     /// The query's conditions after a `WHERE …`; false when they can match nothing (an empty list).
     static func appendFilters(_ query: IncidentQuery, to sql: inout SQLQueryString) -> Bool {
+        if let ids = query.ids {
+            guard !ids.isEmpty else { return false }
+            sql.appendInterpolation(unsafeRaw: " AND ")
+            Self.appendIn("id", ids, to: &sql)
+        }
         if let status = query.status { sql.appendInterpolation(unsafeRaw: " AND status = "); sql.appendInterpolation(bind: status.rawValue) }
         if let grade = query.grade { sql.appendInterpolation(unsafeRaw: " AND grade = "); sql.appendInterpolation(bind: grade) }
         if query.openOnly { sql.appendInterpolation(unsafeRaw: " AND status NOT IN ('archived', 'evaluated')") }

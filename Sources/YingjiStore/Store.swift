@@ -117,13 +117,10 @@ public final class Store: Sendable {
             let reads = ReadConnections(readDatabases)
             closers.append({ reads.close() })
             let opened = closers
-            // Closed once: a second `close` (a shutdown path and a test's cleanup, say) does nothing.
-            let closedOnce = OnceFlag()
+            // Closed once: a later `close` (a shutdown path and a test's cleanup, say) waits for the first.
+            let closing = OnceTask()
             return Store(writer: GroupCommitWriter(database: writeDatabase, runner: runner), reads: reads,
-                         engine: engine, notifications: notifications, closer: {
-                guard closedOnce.claim() else { return }
-                await closeAll(opened)
-            })
+                         engine: engine, notifications: notifications, closer: { await closing.run { await closeAll(opened) } })
         } catch {
             await closeAll(closers)
             throw error
@@ -198,16 +195,19 @@ public final class Store: Sendable {
     }
 }
 
-/// True from `claim` the first time only.
-final class OnceFlag: @unchecked Sendable {
+/// Runs its work once: the first `run` starts it, and every `run` returns when it has finished.
+final class OnceTask: @unchecked Sendable {
     private let lock = NSLock()
-    private var claimed = false
+    private var task: Task<Void, Never>?
 
-    func claim() -> Bool {
-        lock.withLock {
-            defer { claimed = true }
-            return !claimed
+    func run(_ work: @escaping @Sendable () async -> Void) async {
+        let running = lock.withLock {
+            if let task { return task }
+            let started = Task { await work() }
+            task = started
+            return started
         }
+        await running.value
     }
 }
 

@@ -113,27 +113,26 @@ final class ManualClock: WallClock, @unchecked Sendable {
         #expect(failures.ids == ["inc-orphan"])
     }
 
-    /// The sweep reads its candidates a page at a time, and each incident it marks drops out of
-    /// the candidates at once: paging by count would then skip the incidents that moved up into
-    /// the pages already read. Paging by id reaches every one, in one sweep.
-    @Test(arguments: [1, 3, 200]) func oneSweepReachesEveryCandidateWhateverThePageSize(_ pageSize: Int) async throws {
+    /// The sweep lists its candidates by id and version and reads each whole in turn; marking one
+    /// takes it out of the candidates, and every one is still reached in one sweep.
+    @Test func oneSweepReachesEveryCandidate() async throws {
         var opened: [String] = []
         for _ in 1...7 {
             opened.append(try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 1]), actor: "a").id)
         }
         clock.set(Fixture.at(60))
-        let changed = try await service.sweepOverdue(pageSize: pageSize)
-        #expect(changed.map(\.id) == opened.sorted())
+        let changed = try await service.sweepOverdue()
+        #expect(changed.map(\.id) == opened.reversed())
         #expect(changed.allSatisfy { $0.newlyOverdue.map(\.ruleID) == ["unit-to-local"] })
-        #expect(try await service.sweepOverdue(pageSize: pageSize).isEmpty)
+        #expect(try await service.sweepOverdue().isEmpty)
         for id in opened {
             #expect(try await service.incident(id).obligations.first { $0.ruleID == "unit-to-local" }?.status == .overdue)
         }
     }
 
-    @Test func pagesFollowTheQueryInIDOrderAndEndAfterAShortPage() async throws {
+    @Test func versionsFollowTheQueryAndIDsNarrowIt() async throws {
         var kunyu: [String] = []
-        for index in 1...4 {
+        for index in 1...3 {
             kunyu.append(try await service.report(jurisdiction: "kunyu", Fixture.kunyuReport([.deaths: 1]), actor: "a").id)
             if index == 2 {
                 let (other, _) = try Incident.open(id: "inc-other", plan: try Fixture.plan("kunyu"), jurisdiction: "elsewhere", report: Fixture.kunyuReport([.deaths: 1]),
@@ -141,14 +140,12 @@ final class ManualClock: WallClock, @unchecked Sendable {
                 try await repository.insert(other, timeline: [])
             }
         }
-        kunyu.sort()
-        // The query's own limit and offset do not apply: every match, two at a time.
-        var pages: [[String]] = []
-        try await repository.forEachPage(IncidentQuery(jurisdictions: ["kunyu"], limit: 1, offset: 3), pageSize: 2) { pages.append($0.map(\.id)) }
-        #expect(pages == [Array(kunyu[0..<2]), Array(kunyu[2..<4])])
-        var none = 0
-        try await repository.forEachPage(IncidentQuery(jurisdictions: ["lhasa"]), pageSize: 2) { _ in none += 1 }
-        #expect(none == 0)
+        _ = try await service.addReport(kunyu[1], ReportDraft(kind: .followUp, figures: [.deaths: 2]), expectedVersion: 1, actor: "a")
+        #expect(try await repository.versions(IncidentQuery(jurisdictions: ["kunyu"])) == [
+            IncidentVersion(id: kunyu[2], version: 1), IncidentVersion(id: kunyu[1], version: 2), IncidentVersion(id: kunyu[0], version: 1),
+        ])
+        #expect(try await repository.incidents(IncidentQuery(ids: [kunyu[0], "inc-other", "inc-none"])).map(\.id) == ["inc-other", kunyu[0]])
+        #expect(try await repository.versions(IncidentQuery(jurisdictions: ["kunyu"], ids: ["inc-other"])).isEmpty)
     }
 
     @Test func sweepMarksOverdueAtTheRightMinuteForEachPlan() async throws {

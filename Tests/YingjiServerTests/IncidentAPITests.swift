@@ -251,6 +251,39 @@ import YingjiServer
         }
     }
 
+    /// A check reads whole only the incidents that changed since it last read them or have a
+    /// deadline newly within the lead; the others it passes over by their version alone.
+    @Test func dueSoonChecksReadOnlyIncidentsThatChangedOrHaveANewDeadlineWithinTheLead() async throws {
+        let clock = TestClock(t0)
+        let running = try await TestServer.start(.sqlite, clock: clock)
+        try await running.test { client in
+            let incident = try await create(client)
+            let id = try #require(incident["id"] as? String)
+            let obligations = try #require(incident["obligations"] as? [[String: Any]])
+            // unit-to-local falls due at 03:10, escalate-province (3 h) at 05:10.
+            #expect(obligations.first { $0["ruleID"] as? String == "escalate-province" }?["dueAt"] as? String == "2026-03-01T05:10:00+08:00")
+            func check(at minutes: Double, seconds: TimeInterval = 0) async throws -> [String] {
+                clock.set(at(minutes).addingTimeInterval(seconds))
+                return try await running.server.announceDueSoon().map(\.obligation.ruleID)
+            }
+            #expect(try await check(at: 45) == ["unit-to-local"])
+            #expect(running.server.dueSoonIncidentsRead == 1)
+            #expect(try await check(at: 50) == [])
+            #expect(try await check(at: 164, seconds: 30) == [])
+            #expect(running.server.dueSoonIncidentsRead == 1, "unchanged, with nothing new within the lead: not read again")
+            #expect(try await check(at: 165) == ["escalate-province"])
+            #expect(running.server.dueSoonIncidentsRead == 2)
+            let unitToLocal = try #require(obligations.first { $0["ruleID"] as? String == "unit-to-local" }?["id"] as? String)
+            let response = try await client.execute(uri: "/api/v1/incidents/\(id)/obligations/\(unitToLocal)/fulfilment", method: .post, headers: headers(),
+                                                    body: json(["channel": "phone", "reference": "电话记录 07", "version": 1]))
+            #expect(response.status == .ok)
+            #expect(try await check(at: 166) == [])
+            #expect(running.server.dueSoonIncidentsRead == 3, "changed since: read again")
+            #expect(try await check(at: 167) == [])
+            #expect(running.server.dueSoonIncidentsRead == 3)
+        }
+    }
+
     /// The store is looked at most every 15 s, so a sweep soon after a check finds nothing new
     /// until the interval has passed; a lead shorter than that is checked as often as it is long,
     /// and a lead of 0 sends no reminder at all.

@@ -115,25 +115,41 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         try await store.close()
     }
 
-    /// Passes over open incidents read them a page at a time, each page after the last id of the
-    /// one before; a sweep that takes its candidates out of the query as it goes still reaches all.
-    @Test(arguments: Engines.all) func passesReadInPagesByIDAndTheSweepReachesEveryCandidate(_ engine: SQLEngine) async throws {
+    /// Passes over open incidents (the overdue sweep, the due-soon reminders) list their
+    /// candidates by id and version from the sweep's index, not by reading every incident, and
+    /// read whole only the ones they ask for by id.
+    @Test(arguments: Engines.all) func passesListCandidatesByVersionAndReadThemByID(_ engine: SQLEngine) async throws {
         let store = try await Engines.open(engine)
-        var opened: Set<String> = []
+        let service = try service(store)
+        var opened: [String] = []
         for _ in 1...5 {
-            opened.insert(try await service(store).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a").id)
+            opened.append(try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a").id)
         }
+        // A closed incident is never a candidate.
+        let closed = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        try await store.incidents.database.raw("UPDATE incidents SET status = 'archived', pending_due = NULL WHERE id = \(bind: closed.id)").run()
+        _ = try await service.addReport(opened[2], ReportDraft(kind: .followUp, figures: [.deaths: 2]), expectedVersion: 1, actor: "a")
         let due = t0.addingTimeInterval(3_600)
-        var pages: [[String]] = []
-        try await store.incidents.forEachPage(IncidentQuery(openOnly: true, pendingDueBy: due), pageSize: 2) { pages.append($0.map(\.id)) }
-        #expect(pages.map(\.count) == [2, 2, 1])
-        #expect(Set(pages.joined()) == opened)
+        let candidates = try await store.incidents.versions(IncidentQuery(openOnly: true, pendingDueBy: due, limit: Int.max))
+        #expect(Set(candidates.map(\.id)) == Set(opened))
+        #expect(candidates.first { $0.id == opened[2] }?.version == 2)
+        #expect(candidates.filter { $0.id != opened[2] }.allSatisfy { $0.version == 1 })
+        #expect(Set(try await store.incidents.incidents(ids: [opened[0], opened[4], closed.id]).map(\.id)) == [opened[0], opened[4], closed.id])
+        #expect(try await store.incidents.incidents(ids: []).isEmpty)
         let later = IncidentService(repository: store.incidents, plans: try KunyuOnly(), clock: FixedClock(due), ids: UUIDs(), hasher: SHA256ChainHasher())
-        let swept = try await later.sweepOverdue(pageSize: 2)
-        #expect(swept.count == 5)
-        #expect(Set(swept.map(\.id)) == opened)
-        #expect(swept.map(\.id) == pages.flatMap { $0 })
-        #expect(try await later.sweepOverdue(pageSize: 2).isEmpty)
+        #expect(Set(try await later.sweepOverdue().map(\.id)) == Set(opened))
+        #expect(try await later.sweepOverdue().isEmpty)
+        try await store.close()
+    }
+
+    /// SQLite finds a pass's candidates through the sweep's index on `pending_due`: a pass costs
+    /// what is due, not every incident ever stored.
+    @Test func thePassesQueryUsesTheSweepsIndex() async throws {
+        let store = try await Engines.open(.sqlite)
+        _ = try await service(store).report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        let listed = try #require(SQLIncidentRepository.listSQL("id, version", IncidentQuery(openOnly: true, pendingDueBy: t0, limit: Int.max)))
+        let plan = try await store.incidents.database.raw("EXPLAIN QUERY PLAN \(listed)").all().map { try $0.decode(column: "detail", as: String.self) }
+        #expect(plan.contains { $0.contains("USING INDEX incidents_pending_due") }, "\(plan)")
         try await store.close()
     }
 

@@ -76,6 +76,17 @@ extension Incident {
         }.sorted { ($0.dueAt ?? .distantFuture, $0.id) < ($1.dueAt ?? .distantFuture, $1.id) }
     }
 
+    /// When the next pending obligation not yet within `lead` of `now` comes within it: what
+    /// `obligationsDueSoon` will add next, unless the incident changes first. Nil when nothing will.
+    public func nextDueSoonStart(after now: Date, lead: TimeInterval) -> Date? {
+        guard status.isOpen, lead > 0 else { return nil }
+        let horizon = now.addingTimeInterval(lead)
+        return obligations.compactMap { obligation -> Date? in
+            guard obligation.status == .pending, obligation.trigger != .casualtyChange, let due = obligation.dueAt, due > horizon else { return nil }
+            return due.addingTimeInterval(-lead)
+        }.min()
+    }
+
     /// Records that an obligation was met, with who, when, how and a reference.
     public mutating func fulfil(_ obligationID: String, by actor: String, channel: Channel, reference: String, now: Date) throws -> [TimelineEvent] {
         try ensureWritable()

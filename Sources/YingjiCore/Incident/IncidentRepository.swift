@@ -13,6 +13,8 @@ public protocol IncidentRepository: Sendable {
     func update(_ incident: Incident, expectedVersion: Int, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) async throws
     func incident(id: String) async throws -> Incident?
     func incidents(_ query: IncidentQuery) async throws -> [Incident]
+    /// Each matching incident's id and version, without its document (newest first, as `incidents`).
+    func versions(_ query: IncidentQuery) async throws -> [IncidentVersion]
     func timeline(incidentID: String) async throws -> [TimelineEntry]
     /// The newest entry of an incident's timeline, which the next entry must chain to.
     func lastTimelineEntry(incidentID: String) async throws -> TimelineEntry?
@@ -41,18 +43,16 @@ public struct IncidentQuery: Sendable, Equatable {
     public var pendingDueBy: Date?
     /// Only incidents an account may see (any clause matching); nil for no restriction.
     public var visibility: [VisibilityClause]?
-    /// Keyset paging for passes over every match (`IncidentRepository.forEachPage`): only
-    /// incidents whose id sorts after this one (after "" for the first page), listed in id order
-    /// instead of newest first, and `offset` not used. A pass that changes what it reads cannot skip or repeat an incident this
-    /// way, as it could with offsets.
-    public var afterID: String?
+    /// Only these incidents; nil for any.
+    public var ids: [String]?
     public var limit: Int
     public var offset: Int
 
     public init(status: IncidentStatus? = nil, grade: Int? = nil, jurisdictions: [String]? = nil, openOnly: Bool = false,
-                overdueOnly: Bool = false, pendingDueBy: Date? = nil, visibility: [VisibilityClause]? = nil, afterID: String? = nil, limit: Int = 100, offset: Int = 0) {
+                overdueOnly: Bool = false, pendingDueBy: Date? = nil, visibility: [VisibilityClause]? = nil, ids: [String]? = nil,
+                limit: Int = 100, offset: Int = 0) {
         self.visibility = visibility
-        self.afterID = afterID
+        self.ids = ids
         self.status = status
         self.grade = grade
         self.jurisdictions = jurisdictions
@@ -71,27 +71,20 @@ public struct IncidentQuery: Sendable, Equatable {
         if overdueOnly && incident.overdueCount == 0 { return false }
         if let pendingDueBy, !(incident.earliestPendingDue.map { $0 <= pendingDueBy } ?? false) { return false }
         if let visibility, !visibility.contains(where: { $0.matches(incident.access) }) { return false }
-        if let afterID, incident.id <= afterID { return false }
+        if let ids, !ids.contains(incident.id) { return false }
         return true
     }
 }
 
-extension IncidentRepository {
-    /// Every incident `query` lets through, `pageSize` at a time in id order (its `afterID`,
-    /// `limit` and `offset` are set here), so a pass over many incidents holds one page in memory.
-    /// `body` may change the incidents it is given, even so that they no longer match: the next
-    /// page starts after the last id seen, not at a count.
-    public func forEachPage(_ query: IncidentQuery, pageSize: Int, _ body: ([Incident]) async throws -> Void) async throws {
-        var page = query
-        page.limit = max(1, pageSize)
-        page.offset = 0
-        page.afterID = ""  // every id sorts after the empty string: the first page, in id order
-        while true {
-            let found = try await incidents(page)
-            if !found.isEmpty { try await body(found) }
-            guard found.count == page.limit, let last = found.last else { return }
-            page.afterID = last.id
-        }
+/// An incident's id and version: what a pass over many incidents reads first, to read whole only
+/// the ones it must.
+public struct IncidentVersion: Sendable, Equatable {
+    public let id: String
+    public let version: Int
+
+    public init(id: String, version: Int) {
+        self.id = id
+        self.version = version
     }
 }
 
@@ -129,10 +122,11 @@ public actor InMemoryIncidentRepository: IncidentRepository {
     public func incident(id: String) -> Incident? { incidents[id] }
 
     public func incidents(_ query: IncidentQuery) -> [Incident] {
-        if query.afterID != nil {
-            return Array(incidents.values.filter(query.matches).sorted { $0.id < $1.id }.prefix(query.limit))
-        }
-        return Array(order.reversed().compactMap { incidents[$0] }.filter(query.matches).dropFirst(query.offset).prefix(query.limit))
+        Array(order.reversed().compactMap { incidents[$0] }.filter(query.matches).dropFirst(query.offset).prefix(query.limit))
+    }
+
+    public func versions(_ query: IncidentQuery) -> [IncidentVersion] {
+        incidents(query).map { IncidentVersion(id: $0.id, version: $0.version) }
     }
 
     public func timeline(incidentID: String) -> [TimelineEntry] { entries[incidentID] ?? [] }

@@ -102,28 +102,23 @@ public struct IncidentService: Sendable {
     /// A version conflict means someone else just wrote; the next sweep picks it up.
     /// One incident that cannot be swept (its jurisdiction lost its plan, say) is reported to
     /// `failed` and skipped; it never stops the others from turning overdue.
-    /// Candidates are read `pageSize` at a time (`forEachPage`), however many are open.
-    public func sweepOverdue(actor: String = "系统", pageSize: Int = IncidentService.passPageSize,
-                             failed: (String, Error) -> Void = { _, _ in }) async throws -> [SweptIncident] {
+    /// Candidates are listed by id and version alone and read whole one at a time, however many
+    /// are open.
+    public func sweepOverdue(actor: String = "系统", failed: (String, Error) -> Void = { _, _ in }) async throws -> [SweptIncident] {
         var changed: [SweptIncident] = []
-        try await repository.forEachPage(IncidentQuery(openOnly: true, pendingDueBy: clock.now()), pageSize: pageSize) { candidates in
-            for candidate in candidates {
-                do {
-                    if let swept = try await sweep(candidate, actor: actor) { changed.append(swept) }
-                } catch let error as IncidentError where error.code == "incident.version_conflict" {
-                    continue
-                } catch {
-                    failed(candidate.id, error)
-                }
+        for candidate in try await repository.versions(IncidentQuery(openOnly: true, pendingDueBy: clock.now(), limit: Int.max)) {
+            do {
+                if let swept = try await sweep(candidate, actor: actor) { changed.append(swept) }
+            } catch let error as IncidentError where error.code == "incident.version_conflict" {
+                continue
+            } catch {
+                failed(candidate.id, error)
             }
         }
         return changed
     }
 
-    /// How many incidents a pass over all open incidents reads at a time.
-    public static let passPageSize = 200
-
-    private func sweep(_ candidate: Incident, actor: String) async throws -> SweptIncident? {
+    private func sweep(_ candidate: IncidentVersion, actor: String) async throws -> SweptIncident? {
         var wasOverdue: Set<String> = []
         var escalationsBefore: [String: Int] = [:]
         var tasksOverdue: Set<String> = []
