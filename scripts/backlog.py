@@ -5,7 +5,7 @@ docs/benchmarks.md. Not a test; prints figures.
 Starts the release server on a new SQLite file with the due-soon reminder's longest lead
 (`--due-soon-minutes 1440`, so every open incident with a pending deadline is a candidate at each
 check), fills it with initial reports (wrk, 32 connections, --fill seconds), then samples the
-server's resident memory, its peak, and its CPU use every 5 s for --idle seconds.
+server's resident memory, its peak, and its CPU use over each 5 s, for --idle seconds.
 
     python3 scripts/backlog.py --binary .build/release/yingji [--fill 10] [--idle 45]
 """
@@ -46,12 +46,14 @@ def main():
         script = bench.wrk_script(work, auth, True)
         result = bench.wrk(f"http://127.0.0.1:{port}/api/v1/incidents", 32, args.fill, script)
         print(f"filled with about {result['rps'] * args.fill:.0f} open incidents; resident {bench.rss_mib(server.pid):.0f} MiB", flush=True)
-        started, cpu_before = time.time(), cpu_seconds(server.pid)
+        started = last = time.time()
+        cpu_before = cpu_seconds(server.pid)
         while time.time() - started < args.idle:
             time.sleep(5)
-            elapsed = time.time() - started
-            print(f"  idle {elapsed:3.0f} s: resident {bench.rss_mib(server.pid):5.0f} MiB, peak {peak_mib(server.pid):5.0f} MiB, "
-                  f"CPU {100 * (cpu_seconds(server.pid) - cpu_before) / elapsed:4.1f}% of a core since the load", flush=True)
+            now, cpu = time.time(), cpu_seconds(server.pid)
+            print(f"  idle {now - started:3.0f} s: resident {bench.rss_mib(server.pid):5.0f} MiB, peak {peak_mib(server.pid):5.0f} MiB, "
+                  f"CPU {100 * (cpu - cpu_before) / (now - last):5.1f}% of a core over the last {now - last:.0f} s", flush=True)
+            last, cpu_before = now, cpu
     finally:
         bench.stop(server)
 
