@@ -73,16 +73,22 @@ struct AuthMiddleware: RouterMiddleware {
     /// dropped, the value all after the "=" signs that follow the name, an empty one none), without building every cookie and its
     /// attributes first: it is asked on every request.
     static func cookie(_ name: String, in headers: [String]) -> String? {
+        // Read byte by byte (every request that signs in by session passes here): the separators
+        // are ASCII, so each piece cut at them is whole UTF-8 and the value comes out as sent.
         for header in headers {
-            for part in header.split(separator: ";", omittingEmptySubsequences: false) {
-                let pair = part.drop { $0.isWhitespace }
-                guard let equals = pair.firstIndex(of: "=") else { continue }
-                // The first of the name decides; an empty value is none, as there.
-                if pair[..<equals] == name {
+            let bytes = header.utf8
+            var start = bytes.startIndex
+            while true {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+                let pair = bytes[start..<end].drop { $0 == 0x20 || (0x09...0x0D).contains($0) }
+                if let equals = pair.firstIndex(of: UInt8(ascii: "=")), pair[..<equals].elementsEqual(name.utf8) {
+                    // The first of the name decides; an empty value is none, as there.
                     // Hummingbird's split skips every "=" after the name: `a==b` reads as `b`.
-                    let value = pair[equals...].drop { $0 == "=" }
-                    return value.isEmpty ? nil : String(value)
+                    let value = pair[equals...].drop { $0 == UInt8(ascii: "=") }
+                    return value.isEmpty ? nil : String(Substring(value))
                 }
+                guard end < bytes.endIndex else { break }
+                start = bytes.index(after: end)
             }
         }
         return nil
