@@ -71,6 +71,9 @@ import YingjiPlans
             ["yingji_session=a==b"], ["=yingji_session=x"], ["x_yingji_session=1; yingji_session=2"], ["yingji_session =1"],
             ["yingji_session=first", "yingji_session=second"], ["a=1", "b=2; yingji_session=third"], [";;; yingji_session=\"quoted\";"],
             ["\tyingji_session=tab"], ["YINGJI_SESSION=upper"], ["a=1"], ["yingji_session=中文; 其它=值"],
+            // Where reading by Character and by byte would differ: Unicode spaces, marks joined to a separator.
+            ["\u{A0}yingji_session=x"], ["\u{3000}yingji_session=x"], ["yingji_session=abc;\u{301}d"], ["yingji_session==\u{301}x"],
+            ["yingji_session=\u{301}x"], ["a=1; \u{301}yingji_session=x"], ["a=1", "\u{85}yingji_session=y"], ["yingji_session=ok\r\n; b=2"],
         ]
         for headers in cases {
             let expected = Cookies(from: headers)[AuthMiddleware.sessionCookie]?.value

@@ -73,8 +73,11 @@ struct AuthMiddleware: RouterMiddleware {
     /// dropped, the value all after the "=" signs that follow the name, an empty one none), without building every cookie and its
     /// attributes first: it is asked on every request.
     static func cookie(_ name: String, in headers: [String]) -> String? {
-        // Read byte by byte (every request that signs in by session passes here): the separators
-        // are ASCII, so each piece cut at them is whole UTF-8 and the value comes out as sent.
+        // Read byte by byte (every request that signs in by session passes here). Hummingbird
+        // splits and trims by Character, which for ASCII is the same; a header with anything else
+        // in it (a combining mark after ";", a no-break space) is read by Hummingbird's own parser,
+        // so signing in and signing out always see the same value.
+        guard headers.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) else { return Cookies(from: headers)[name]?.value }
         for header in headers {
             let bytes = header.utf8
             var start = bytes.startIndex
