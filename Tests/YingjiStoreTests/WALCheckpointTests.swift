@@ -86,7 +86,7 @@ import YingjiTestSupport
     /// the reader is done, the log restarts.
     @Test(.timeLimit(.minutes(1))) func theWritersRestartNeverWaitsForAReader() async throws {
         let (path, maintenance) = try await database()
-        let runner = try DirectSQLiteRunner(path: path, settings: ["PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 600000"],
+        let runner = try DirectSQLiteRunner(path: path, settings: ["PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 120000"],
                                             dialect: maintenance.sql(), checkpointThreshold: 8)
         _ = try await runner.run([[WriteStep("INSERT INTO t (id, data) VALUES (0, 'a')")]])
         let reader = try readerHoldingSnapshot(path, maintenance, rows: 1)
@@ -114,10 +114,11 @@ import YingjiTestSupport
 
     /// A checkpoint told not to wait answers BUSY at once where a reader holds an old snapshot,
     /// and leaves the connection's busy timeout as it was (as set by a PRAGMA after opening, too).
-    @Test func aCheckpointThatMayNotWaitGivesUpAtOnce() async throws {
+    @Test(.timeLimit(.minutes(1))) func aCheckpointThatMayNotWaitGivesUpAtOnce() async throws {
         let (path, maintenance) = try await database()
-        // Ten minutes of busy timeout: a restart that waited for the reader would not come back.
-        let runner = try DirectSQLiteRunner(path: path, settings: ["PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 600000"],
+        // Two minutes of busy timeout, past the test's time limit: a restart that waited for the
+        // reader would fail the test at the limit instead of answering at once.
+        let runner = try DirectSQLiteRunner(path: path, settings: ["PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 120000"],
                                             dialect: maintenance.sql(), checkpointThreshold: 1_000_000)
         _ = try await runner.run([[WriteStep("INSERT INTO t (id, data) VALUES (1, 'a')")]])
         let reader = try readerHoldingSnapshot(path, maintenance, rows: 1)
@@ -125,14 +126,14 @@ import YingjiTestSupport
 
         let writer = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                                                 settings: ["PRAGMA busy_timeout = 1000"], dialect: maintenance.sql())
-        try writer.run(SQLRaw("PRAGMA busy_timeout = 600000"))
+        try writer.run(SQLRaw("PRAGMA busy_timeout = 120000"))
         try writer.run(SQLRaw("SELECT COUNT(*) FROM t"))  // finds the WAL
         let restart = writer.checkpoint(SQLITE_CHECKPOINT_RESTART, wait: false)
         #expect(restart.result == SQLITE_BUSY)
         #expect(restart.log > 0)
         var timeout = 0
         try writer.run(SQLRaw("PRAGMA busy_timeout")) { row in timeout = (try? row.decode(column: "timeout", as: Int.self)) ?? -1 }
-        #expect(timeout == 600_000)
+        #expect(timeout == 120_000)
         _ = try await runner.run([[WriteStep("INSERT INTO t (id, data) VALUES (3, 'c')")]])
 
         // Once the reader is done, the same restart goes through.

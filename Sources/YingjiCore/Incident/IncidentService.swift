@@ -98,24 +98,32 @@ public struct IncidentService: Sendable {
     }
 
     /// Marks obligations overdue across every open incident; returns the incidents that changed
-    /// and which of their obligations this sweep made overdue.
+    /// and which of their obligations this sweep made overdue (`sweepOverdue(actor:failed:swept:)`).
+    public func sweepOverdue(actor: String = "系统", failed: (String, Error) -> Void = { _, _ in }) async throws -> [SweptIncident] {
+        var changed: [SweptIncident] = []
+        try await sweepOverdue(actor: actor, failed: failed) { changed.append($0) }
+        return changed
+    }
+
+    /// Marks obligations overdue across every open incident, handing each incident it changed to
+    /// `swept` as soon as the change is stored (a sweep after a long outage may change thousands:
+    /// none waits for the rest, and none is held for the rest).
     /// A version conflict means someone else just wrote; the next sweep picks it up.
     /// One incident that cannot be swept (its jurisdiction lost its plan, say) is reported to
     /// `failed` and skipped; it never stops the others from turning overdue.
     /// Candidates are listed by id and version alone and read whole one at a time, however many
     /// are open.
-    public func sweepOverdue(actor: String = "系统", failed: (String, Error) -> Void = { _, _ in }) async throws -> [SweptIncident] {
-        var changed: [SweptIncident] = []
+    public func sweepOverdue(actor: String = "系统", failed: (String, Error) -> Void = { _, _ in },
+                             swept: (SweptIncident) async -> Void) async throws {
         for candidate in try await repository.versions(IncidentQuery(openOnly: true, pendingDueBy: clock.now(), limit: Int.max)) {
             do {
-                if let swept = try await sweep(candidate, actor: actor) { changed.append(swept) }
+                if let changed = try await sweep(candidate, actor: actor) { await swept(changed) }
             } catch let error as IncidentError where error.code == "incident.version_conflict" {
                 continue
             } catch {
                 failed(candidate.id, error)
             }
         }
-        return changed
     }
 
     private func sweep(_ candidate: IncidentVersion, actor: String) async throws -> SweptIncident? {
