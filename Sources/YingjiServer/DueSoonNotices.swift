@@ -92,8 +92,9 @@ extension Server {
         var announced: [(incidentID: String, obligation: Obligation)] = []
         let candidates = try await store.incidents.versions(IncidentQuery(openOnly: true, pendingDueBy: now.addingTimeInterval(dueSoon.lead), limit: Int.max))
         let stale = candidates.filter { dueSoon.needsReading($0.id, version: $0.version, at: now) }.map(\.id)
-        for start in stride(from: 0, to: stale.count, by: max(1, pageSize)) {
-            let page = Array(stale[start..<min(stale.count, start + max(1, pageSize))])
+        let size = max(1, pageSize)
+        for start in stride(from: 0, to: stale.count, by: size) {
+            let page = Array(stale[start..<min(stale.count, start + size)])
             for incident in try await store.incidents.incidents(ids: page).sorted(by: { $0.id < $1.id }) {
                 for obligation in incident.obligationsDueSoon(now: now, lead: dueSoon.lead) where dueSoon.claim(obligation) {
                     guard case .object(var fields) = IncidentView.obligation(obligation, incident: incident) else { continue }

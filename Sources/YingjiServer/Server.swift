@@ -138,16 +138,15 @@ public final class Server: Sendable {
     /// change is stored) and what falls due soon; returns what it did to each incident it changed.
     /// Also used by tests with a fixed clock.
     @discardableResult
-    public func sweep() async throws -> [SweepOutcome] {
+    public func sweep() async throws -> [SweptIncident] {
         let logger = self.logger
-        var outcomes: [SweepOutcome] = []
+        var changed: [SweptIncident] = []
         do {
             try await incidents.sweepOverdue(failed: { id, error in
                 logger.error("overdue sweep skipped an incident", metadata: ["incident": "\(id)", "error": "\(String(reflecting: error))"])
-            }, swept: { swept in
-                publish(swept)
-                outcomes.append(SweepOutcome(id: swept.id, newlyOverdue: swept.newlyOverdue, newlyEscalated: swept.newlyEscalated,
-                                             newlyOverdueTasks: swept.newlyOverdueTasks))
+            }, swept: { incident, swept in
+                publish(swept, of: incident)
+                changed.append(swept)
             })
         } catch {
             // Reminders do not wait for the overdue sweep to work again.
@@ -155,26 +154,26 @@ public final class Server: Sendable {
             throw error
         }
         await announceDueSoonLogged()
-        return outcomes
+        return changed
     }
 
-    private func publish(_ swept: SweptIncident) {
+    private func publish(_ swept: SweptIncident, of incident: Incident) {
         for obligation in swept.newlyOverdue {
-            events.publish("obligation.overdue", IncidentView.obligation(obligation, incident: swept.incident), access: swept.incident.access)
+            events.publish("obligation.overdue", IncidentView.obligation(obligation, incident: incident), access: incident.access)
         }
         for task in swept.newlyEscalated {
             events.publish("task.escalated", [
-                "incidentID": .string(swept.incident.id), "taskID": .string(task.id), "title": .string(task.title),
+                "incidentID": .string(incident.id), "taskID": .string(task.id), "title": .string(task.title),
                 "level": .int(Int64(task.escalations.last?.level ?? 0)), "to": .optional(task.escalations.last?.to),
-            ], access: swept.incident.access)
+            ], access: incident.access)
         }
         for task in swept.newlyOverdueTasks {
             events.publish("task.overdue", [
-                "incidentID": .string(swept.incident.id), "taskID": .string(task.id), "title": .string(task.title),
-                "dueAt": .time(task.dueAt), "assignee": .string(task.assignee.name), "to": .optional(swept.incident.commandPost?.commander),
-            ], access: swept.incident.access)
+                "incidentID": .string(incident.id), "taskID": .string(task.id), "title": .string(task.title),
+                "dueAt": .time(task.dueAt), "assignee": .string(task.assignee.name), "to": .optional(incident.commandPost?.commander),
+            ], access: incident.access)
         }
-        events.publish("incident.changed", IncidentView.summary(swept.incident), access: swept.incident.access)
+        events.publish("incident.changed", IncidentView.summary(incident), access: incident.access)
     }
 
     private func announceDueSoonLogged() async {
@@ -208,16 +207,4 @@ struct OverdueSweeper: Service {
         }
         server.events.finishAll()
     }
-}
-
-/// What one sweep did to one incident, without the incident itself (a sweep after a long outage
-/// may change thousands; their events are out as each is stored).
-public struct SweepOutcome: Sendable {
-    public let id: String
-    /// Obligations that became overdue in this sweep.
-    public let newlyOverdue: [Obligation]
-    /// Tasks whose acknowledgement this sweep escalated.
-    public let newlyEscalated: [CommandTask]
-    /// Tasks this sweep found unfinished past their due time.
-    public let newlyOverdueTasks: [CommandTask]
 }

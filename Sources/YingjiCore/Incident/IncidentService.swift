@@ -101,23 +101,23 @@ public struct IncidentService: Sendable {
     /// and which of their obligations this sweep made overdue (`sweepOverdue(actor:failed:swept:)`).
     public func sweepOverdue(actor: String = "系统", failed: (String, Error) -> Void = { _, _ in }) async throws -> [SweptIncident] {
         var changed: [SweptIncident] = []
-        try await sweepOverdue(actor: actor, failed: failed) { changed.append($0) }
+        try await sweepOverdue(actor: actor, failed: failed) { _, swept in changed.append(swept) }
         return changed
     }
 
-    /// Marks obligations overdue across every open incident, handing each incident it changed to
-    /// `swept` as soon as the change is stored (a sweep after a long outage may change thousands:
-    /// none waits for the rest, and none is held for the rest).
+    /// Marks obligations overdue across every open incident, handing each incident it changed, as
+    /// stored, and what changed in it to `swept` as soon as the change is stored (a sweep after a
+    /// long outage may change thousands: none waits for the rest, and none is held for the rest).
     /// A version conflict means someone else just wrote; the next sweep picks it up.
     /// One incident that cannot be swept (its jurisdiction lost its plan, say) is reported to
     /// `failed` and skipped; it never stops the others from turning overdue.
     /// Candidates are listed by id and version alone and read whole one at a time, however many
     /// are open.
     public func sweepOverdue(actor: String = "系统", failed: (String, Error) -> Void = { _, _ in },
-                             swept: (SweptIncident) async -> Void) async throws {
+                             swept: (Incident, SweptIncident) async -> Void) async throws {
         for candidate in try await repository.versions(IncidentQuery(openOnly: true, pendingDueBy: clock.now(), limit: Int.max)) {
             do {
-                if let changed = try await sweep(candidate, actor: actor) { await swept(changed) }
+                if let (incident, changed) = try await sweep(candidate, actor: actor) { await swept(incident, changed) }
             } catch let error as IncidentError where error.code == "incident.version_conflict" {
                 continue
             } catch {
@@ -126,7 +126,7 @@ public struct IncidentService: Sendable {
         }
     }
 
-    private func sweep(_ candidate: IncidentVersion, actor: String) async throws -> SweptIncident? {
+    private func sweep(_ candidate: IncidentVersion, actor: String) async throws -> (Incident, SweptIncident)? {
         var wasOverdue: Set<String> = []
         var escalationsBefore: [String: Int] = [:]
         var tasksOverdue: Set<String> = []
@@ -140,12 +140,12 @@ public struct IncidentService: Sendable {
             return events
         }
         guard wrote else { return nil }
-        return SweptIncident(
-            incident: incident,
+        return (incident, SweptIncident(
+            id: incident.id,
             newlyOverdue: incident.obligations.filter { $0.status == .overdue && !wasOverdue.contains($0.id) },
             newlyEscalated: (incident.commandPost?.tasks ?? []).filter { $0.escalations.count > (escalationsBefore[$0.id] ?? 0) },
             newlyOverdueTasks: (incident.commandPost?.tasks ?? []).filter { $0.overdueAt != nil && !tasksOverdue.contains($0.id) }
-        )
+        ))
     }
 
     public func incident(_ id: String) async throws -> Incident {
@@ -184,14 +184,14 @@ public struct IncidentService: Sendable {
     }
 }
 
-/// An incident the overdue sweep changed.
+/// What the overdue sweep changed in one incident (without the incident itself: a sweep after a
+/// long outage may change thousands).
 public struct SweptIncident: Sendable {
-    public let incident: Incident
+    public let id: String
     /// Obligations that became overdue in this sweep (补报 windows that closed are not among them).
     public let newlyOverdue: [Obligation]
     /// Tasks whose acknowledgement this sweep escalated (each with its new escalation last).
     public var newlyEscalated: [CommandTask] = []
     /// Tasks this sweep found unfinished past their due time.
     public var newlyOverdueTasks: [CommandTask] = []
-    public var id: String { incident.id }
 }
