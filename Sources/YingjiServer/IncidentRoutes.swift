@@ -115,7 +115,7 @@ struct IncidentRoutes {
     @Sendable func list(_ request: Request, context: YingjiRequestContext) async throws -> Response {
         var query = try Self.query(request.uri.queryParameters)
         query.visibility = try context.requireIdentity().visibility(tree: server.catalog.tree)
-        let found = try await server.store.incidents.incidents(query)
+        let found = try await server.store.incidents.summaries(query)
         return JSONResponse.make(.ok, ["items": .array(found.map(IncidentView.summary)), "limit": .int(Int64(query.limit)), "offset": .int(Int64(query.offset))])
     }
 

@@ -94,21 +94,25 @@ enum IncidentView {
 
     /// One line of a list: enough for a board row.
     static func summary(_ incident: Incident) -> JSONValue {
+        summary(IncidentSummary(incident))
+    }
+
+    static func summary(_ summary: IncidentSummary) -> JSONValue {
         [
-            "id": .string(incident.id),
-            "jurisdiction": .string(incident.jurisdiction),
-            "organisationID": .optional(incident.organisationID),
-            "status": .string(incident.status.rawValue),
-            "statusName": .string(incident.status.chineseName),
-            "category": .optional(incident.category),
-            "grade": incident.grade?.grade.map { .int(Int64($0)) } ?? .null,
-            "gradeName": .optional(incident.grade?.grade.flatMap(Grade.init).map(\.chineseName)),
-            "level": incident.response.map { .int(Int64($0.level)) } ?? .null,
-            "knownAt": .time(incident.knownAt),
-            "nextDeadline": .time(incident.nextDeadline),
-            "overdueCount": .int(Int64(incident.overdueCount)),
-            "version": .int(Int64(incident.version)),
-            "updatedAt": .time(incident.updatedAt),
+            "id": .string(summary.id),
+            "jurisdiction": .string(summary.jurisdiction),
+            "organisationID": .optional(summary.organisationID),
+            "status": .string(summary.status.rawValue),
+            "statusName": .string(summary.status.chineseName),
+            "category": .optional(summary.category),
+            "grade": summary.grade.map { .int(Int64($0)) } ?? .null,
+            "gradeName": .optional(summary.grade.flatMap(Grade.init).map(\.chineseName)),
+            "level": summary.level.map { .int(Int64($0)) } ?? .null,
+            "knownAt": .time(summary.knownAt),
+            "nextDeadline": .time(summary.nextDeadline),
+            "overdueCount": .int(Int64(summary.overdueCount)),
+            "version": .int(Int64(summary.version)),
+            "updatedAt": .time(summary.updatedAt),
         ]
     }
 

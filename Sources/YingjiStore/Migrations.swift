@@ -242,7 +242,26 @@ enum Migrations {
                 "CREATE INDEX incidents_known_at ON incidents (known_at)",
             ]
         }),
+        // Lists and the board show a few values of each incident: with the response level and
+        // the last change in columns too, they are read without decoding any document.
+        Migration(version: 9, name: "Migration009ResponseLevelAndUpdatedAt", statements: { engine in
+            [
+                "ALTER TABLE incidents ADD COLUMN response_level INTEGER",
+                "ALTER TABLE incidents ADD COLUMN updated_at DOUBLE PRECISION",
+                backfillResponseLevelAndUpdatedAt(engine),
+            ]
+        }),
     ]
+
+    /// Fills `response_level` and `updated_at` from each incident's stored document (migration 9).
+    static func backfillResponseLevelAndUpdatedAt(_ engine: SQLEngine) -> String {
+        switch engine {
+        case .sqlite:
+            return "UPDATE incidents SET response_level = json_extract(data, '$.response.level'), updated_at = json_extract(data, '$.updatedAt')"
+        case .postgres:
+            return "UPDATE incidents SET response_level = (data::jsonb -> 'response' ->> 'level')::integer, updated_at = (data::jsonb ->> 'updatedAt')::double precision"
+        }
+    }
 
     /// Fills `known_at` and `category` from each incident's stored document (migration 8).
     static func backfillKnownAtAndCategory(_ engine: SQLEngine) -> String {

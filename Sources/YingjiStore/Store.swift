@@ -217,6 +217,8 @@ public enum StoreError: Error, CustomStringConvertible {
     case schemaVersion(found: Int?, expected: Int)
     /// Another connection (another process, as a rule) held the database locked longer than the wait allowed.
     case busy(milliseconds: Int)
+    /// A stored row whose columns this build cannot read (written by hand, or damaged).
+    case unreadableRow(String)
 
     public var description: String {
         switch self {
@@ -226,6 +228,7 @@ public enum StoreError: Error, CustomStringConvertible {
             return "数据库结构为第 \(found) 版，本程序为第 \(expected) 版：请用与服务同一版本的 yingji 操作"
         case .schemaVersion(nil, _): return "不是 Yingji 的数据库（没有 yingji_migrations 表）"
         case .busy(let milliseconds): return "数据库被其他连接锁住，等了 \(milliseconds) 毫秒仍未释放：请稍后再试"
+        case .unreadableRow(let what): return "库中数据无法读取：\(what)"
         }
     }
 }

@@ -15,6 +15,8 @@ public protocol IncidentRepository: Sendable {
     func incidents(_ query: IncidentQuery) async throws -> [Incident]
     /// Each matching incident's id and version, without its document (newest first, as `incidents`).
     func versions(_ query: IncidentQuery) async throws -> [IncidentVersion]
+    /// What lists show of each matching incident (newest first, as `incidents`).
+    func summaries(_ query: IncidentQuery) async throws -> [IncidentSummary]
     func timeline(incidentID: String) async throws -> [TimelineEntry]
     /// The newest entry of an incident's timeline, which the next entry must chain to.
     func lastTimelineEntry(incidentID: String) async throws -> TimelineEntry?
@@ -127,6 +129,10 @@ public actor InMemoryIncidentRepository: IncidentRepository {
 
     public func versions(_ query: IncidentQuery) -> [IncidentVersion] {
         incidents(query).map { IncidentVersion(id: $0.id, version: $0.version) }
+    }
+
+    public func summaries(_ query: IncidentQuery) -> [IncidentSummary] {
+        incidents(query).map(IncidentSummary.init)
     }
 
     public func timeline(incidentID: String) -> [TimelineEntry] { entries[incidentID] ?? [] }

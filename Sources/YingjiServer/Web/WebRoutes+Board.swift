@@ -32,20 +32,19 @@ extension WebRoutes {
         query.status = IncidentStatus(rawValue: filter.status)
         query.grade = filter.grade
         if let place = filter.jurisdiction { query.jurisdictions = tree.subtree(place) }
-        let incidents = try await server.store.incidents.incidents(query)
+        let incidents = try await server.store.incidents.summaries(query)
         let rows: [[String: Any]] = incidents.map { incident in
-            let grade = incident.grade?.grade
             var row: [String: Any] = [
                 "id": incident.id,
                 "jurisdiction": server.catalog.jurisdiction(incident.jurisdiction)?.name ?? incident.jurisdiction,
-                "grade": grade.flatMap(Grade.init).map(\.chineseName) ?? pages.text("noGrade"),
-                "gradeClass": grade.map(String.init) ?? "none",
-                "level": incident.response.map { "\(ResponseLevel($0.level)?.chineseName ?? "\($0.level)")" } ?? pages.text("noLevel"),
+                "grade": incident.grade.flatMap(Grade.init).map(\.chineseName) ?? pages.text("noGrade"),
+                "gradeClass": incident.grade.map(String.init) ?? "none",
+                "level": incident.level.map { ResponseLevel($0)?.chineseName ?? "\($0)" } ?? pages.text("noLevel"),
                 "status": incident.status.chineseName,
                 "knownAt": Self.display(incident.knownAt), "knownAtISO": Timestamp.format(incident.knownAt),
                 "deadline": incident.nextDeadline.map(Self.display) ?? pages.text("noDeadline"),
             ]
-            if let name = categoryName(incident) { row["category"] = name }
+            if let name = categoryName(incident.category, jurisdiction: incident.jurisdiction) { row["category"] = name }
             if let deadline = incident.nextDeadline { row["deadlineISO"] = Timestamp.format(deadline) }
             if incident.overdueCount > 0 { row["overdue"] = "\(incident.overdueCount) \(pages.text("overdueCount"))" }
             return row
