@@ -251,6 +251,42 @@ enum Migrations {
                 backfillResponseLevelAndUpdatedAt(engine),
             ]
         }),
+        // The document last in the row, and lists in order from an index. SQLite reads a column
+        // by walking the row from its start: every column added after `data` (the sweep's, the
+        // board's, the charts') was reached through the document's 3–4 KB and its overflow page,
+        // for each incident a list or chart looked at. And a jurisdiction's newest incidents come
+        // from (jurisdiction, created_at, id) in order, the first page without reading the rest.
+        Migration(version: 10, name: "Migration010DocumentLastListsByTime") { _ in
+            let columns = "id, jurisdiction, status, grade, version, next_deadline, created_at, pending_due, overdue_count, organisation_id, involved, known_at, category, response_level, updated_at, data"
+            return [
+                """
+                CREATE TABLE incidents_010 (
+                    id TEXT PRIMARY KEY,
+                    jurisdiction TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    grade INTEGER,
+                    version INTEGER NOT NULL,
+                    next_deadline DOUBLE PRECISION,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    pending_due DOUBLE PRECISION,
+                    overdue_count INTEGER NOT NULL DEFAULT 0,
+                    organisation_id TEXT,
+                    involved TEXT NOT NULL DEFAULT ',',
+                    known_at DOUBLE PRECISION,
+                    category TEXT,
+                    response_level INTEGER,
+                    updated_at DOUBLE PRECISION,
+                    data TEXT NOT NULL
+                )
+                """,
+                "INSERT INTO incidents_010 (\(columns)) SELECT \(columns) FROM incidents",
+                "DROP TABLE incidents",
+                "ALTER TABLE incidents_010 RENAME TO incidents",
+                "CREATE INDEX incidents_jurisdiction_created ON incidents (jurisdiction, created_at, id)",
+                "CREATE INDEX incidents_pending_due ON incidents (pending_due)",
+                "CREATE INDEX incidents_known_at ON incidents (known_at)",
+            ]
+        },
     ]
 
     /// Fills `response_level` and `updated_at` from each incident's stored document (migration 9).

@@ -312,7 +312,7 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let second = try await Store.open(path: path)
         #expect(try await second.incidents.incident(id: opened.id)?.id == opened.id)
         let versions = try await second.incidents.database.raw("SELECT version FROM yingji_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
-        #expect(versions == Array(1...9))
+        #expect(versions == Array(1...10))
         try await second.close()
     }
 
@@ -364,6 +364,47 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         #expect(due.first { $0.0 == open.id }?.1 == open.earliestPendingDue?.timeIntervalSinceReferenceDate)
         #expect(open.earliestPendingDue != nil)
         #expect(try await second.incidents.incidents(IncidentQuery(pendingDueBy: t0.addingTimeInterval(86_400 * 365))).map(\.id) == [open.id])
+        try await second.close()
+    }
+
+    /// Migration 10 moves the document to the end of the row and lists a jurisdiction's incidents
+    /// from (jurisdiction, created_at, id): every value survives, and the board's first page comes
+    /// from the index in order, without sorting all of the jurisdiction's incidents.
+    @Test func theDocumentMovesLastAndAJurisdictionsListComesInOrder() async throws {
+        let path = Scratch.path("m10")
+        let first = try await Store.open(path: path)
+        let service = try service(first)
+        let opened = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        let followed = try await service.addReport(opened.id, ReportDraft(kind: .followUp, figures: [.deaths: 12]), expectedVersion: 1, actor: "a")
+        _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 3), knownAt: t0.addingTimeInterval(-600), actor: "a")
+        func rows(_ store: Store) async throws -> [[String]] {
+            try await store.incidents.database.raw("""
+                SELECT id, jurisdiction, status, grade, version, next_deadline, created_at, pending_due, overdue_count, organisation_id,
+                       involved, known_at, category, response_level, updated_at, data FROM incidents ORDER BY id
+                """).all().map { row in
+                try ["id", "jurisdiction", "status", "involved", "data"].map { try row.decode(column: $0, as: String.self) }
+                    + ["grade", "version", "overdue_count", "response_level"].map { try row.decode(column: $0, as: Int?.self).map(String.init) ?? "-" }
+                    + ["next_deadline", "created_at", "pending_due", "known_at", "updated_at"].map { try row.decode(column: $0, as: Double?.self).map { "\($0)" } ?? "-" }
+                    + ["organisation_id", "category"].map { try row.decode(column: $0, as: String?.self) ?? "-" }
+            }
+        }
+        let before = try await rows(first)
+        #expect(before.count == 2)
+        // Run migration 10 again over what it made: the same rebuild a version-9 file goes through.
+        try await first.incidents.database.raw("DELETE FROM yingji_migrations WHERE version = 10").run()
+        try await first.close()
+        let second = try await Store.open(path: path)
+        #expect(try await rows(second) == before)
+        let columns = try await second.incidents.database.raw("PRAGMA table_info(incidents)").all().map { try $0.decode(column: "name", as: String.self) }
+        #expect(columns.last == "data")
+        #expect(columns.count == 16)
+        #expect(try await second.incidents.incident(id: opened.id) == followed)
+        let query = IncidentQuery(jurisdictions: ["kunyu"], openOnly: true, limit: 200)
+        let listed = try #require(SQLIncidentRepository.listSQL(SQLIncidentRepository.summaryColumns, query))
+        let plan = try await second.incidents.database.raw("EXPLAIN QUERY PLAN \(listed)").all().map { try $0.decode(column: "detail", as: String.self) }
+        #expect(plan.contains { $0.contains("USING INDEX incidents_jurisdiction_created") }, "\(plan)")
+        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+        #expect(try await second.incidents.summaries(query) == (try await second.incidents.incidents(query)).map(IncidentSummary.init))
         try await second.close()
     }
 
