@@ -144,19 +144,27 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         return sql
     }
 
-    /// Every incident the query's filters let through that became known at or after `knownSince`
-    /// (limit and offset are not used), as the board's charts count them: from columns, without
-    /// reading the incidents' documents.
-    public func chartPoints(_ query: IncidentQuery, knownSince: Date) async throws -> [IncidentChartPoint] {
-        var sql = SQLQueryString("SELECT jurisdiction, grade, category, known_at FROM incidents WHERE known_at >= ")
+    /// How many incidents the query's filters let through became known on each day at or after
+    /// `knownSince`, by jurisdiction, grade and category (limit and offset are not used), as the
+    /// board's charts count them: counted by the database from columns, without reading the
+    /// incidents' documents or a row per incident. A day is `IncidentChartCount.day(_:utcOffset:)`.
+    public func chartCounts(_ query: IncidentQuery, knownSince: Date, utcOffset: Int) async throws -> [IncidentChartCount] {
+        // The same arithmetic as `IncidentChartCount.day`, in the same order: seconds since 1970, then the offset.
+        let shifted = "(known_at + \(Date.timeIntervalBetween1970AndReferenceDate) + \(utcOffset)) / 86400"
+        let day = switch engine {
+        case .sqlite: "CAST(\(shifted) AS INTEGER)"  // after 1970 the value is positive: truncation is the floor
+        case .postgres: "CAST(floor(\(shifted)) AS BIGINT)"
+        }
+        var sql = SQLQueryString("SELECT jurisdiction, grade, category, \(unsafeRaw: day) AS day, COUNT(*) AS incidents FROM incidents WHERE known_at >= ")
         sql.appendInterpolation(bind: knownSince.timeIntervalSinceReferenceDate)
         guard Self.appendFilters(query, to: &sql) else { return [] }
-        let listed = sql
+        sql.appendInterpolation(unsafeRaw: " GROUP BY jurisdiction, grade, category, \(day)")
+        let counted = sql
         return try await reads.list {
-            try await self.reads.database.raw(listed).all().map { row in
-                IncidentChartPoint(jurisdiction: try row.decode(column: "jurisdiction", as: String.self),
-                                   knownAt: Date(timeIntervalSinceReferenceDate: try row.decode(column: "known_at", as: Double.self)),
-                                   grade: try row.decode(column: "grade", as: Int?.self), category: try row.decode(column: "category", as: String?.self))
+            try await self.reads.database.raw(counted).all().map { row in
+                IncidentChartCount(jurisdiction: try row.decode(column: "jurisdiction", as: String.self), day: try row.decode(column: "day", as: Int.self),
+                                   grade: try row.decode(column: "grade", as: Int?.self), category: try row.decode(column: "category", as: String?.self),
+                                   count: try row.decode(column: "incidents", as: Int.self))
             }
         }
     }
@@ -350,12 +358,27 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     }
 }
 
-/// One incident as the board's charts count it.
-public struct IncidentChartPoint: Sendable, Equatable {
+/// How many incidents of one jurisdiction, grade and category became known on one day.
+public struct IncidentChartCount: Sendable, Equatable {
     public let jurisdiction: String
-    public let knownAt: Date
+    /// Days since 1970-01-01 at the charts' UTC offset.
+    public let day: Int
     public let grade: Int?
     public let category: String?
+    public let count: Int
+
+    public init(jurisdiction: String, day: Int, grade: Int?, category: String?, count: Int) {
+        self.jurisdiction = jurisdiction
+        self.day = day
+        self.grade = grade
+        self.category = category
+        self.count = count
+    }
+
+    /// The day a time falls on at `utcOffset` seconds from UTC: days since 1970-01-01 there.
+    public static func day(_ date: Date, utcOffset: Int) -> Int {
+        Int(((date.timeIntervalSince1970 + Double(utcOffset)) / 86_400).rounded(.down))
+    }
 }
 
 /// Jurisdictions in SQL, written through the same writer as incidents.

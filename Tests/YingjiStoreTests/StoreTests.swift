@@ -506,40 +506,51 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         }
     }
 
-    /// The board's charts read when an incident became known, its grade and category from
-    /// columns: every incident known since the given instant that the filters let through.
-    @Test(arguments: Engines.all) func chartPointsCountWhatWasKnownSinceFromColumns(_ engine: SQLEngine) async throws {
+    /// The board's charts count incidents by the day they became known, grade and category, in
+    /// the database from columns: every incident known since the given instant that the filters
+    /// let through, each on the day `IncidentChartCount.day` gives (China time: the day turns at
+    /// 00:00 +08:00).
+    @Test(arguments: Engines.all) func chartCountsCountWhatWasKnownSinceFromColumns(_ engine: SQLEngine) async throws {
         let store = try await open(engine)
         let service = IncidentService(repository: store.incidents, plans: try KunyuOnly(), clock: FixedClock(t0), ids: UUIDs(), hasher: SHA256ChainHasher())
+        let china = 8 * 3600
+        let midnight = try #require(Timestamp.parse("2026-03-01T00:00:00+08:00"))
         let earlier = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), knownAt: t0.addingTimeInterval(-86_400), actor: "值班员")
-        let larger = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 3), knownAt: t0.addingTimeInterval(-60), actor: "值班员")
-        let major = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 10), actor: "值班员")
-        func points(since: Date, _ query: IncidentQuery = IncidentQuery()) async throws -> [IncidentChartPoint] {
-            try await store.incidents.chartPoints(query, knownSince: since).sorted { $0.knownAt < $1.knownAt }
+        let lastSecond = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), knownAt: midnight.addingTimeInterval(-1), actor: "值班员")
+        let larger = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 3), knownAt: midnight, actor: "值班员")
+        _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 3), knownAt: t0.addingTimeInterval(-60), actor: "值班员")
+        _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 10), actor: "值班员")
+        let today = IncidentChartCount.day(t0, utcOffset: china)
+        #expect(IncidentChartCount.day(midnight, utcOffset: china) == today)
+        #expect(IncidentChartCount.day(lastSecond.knownAt, utcOffset: china) == today - 1)
+        #expect(IncidentChartCount.day(earlier.knownAt, utcOffset: china) == today - 1)
+        func counts(since: Date, _ query: IncidentQuery = IncidentQuery()) async throws -> [IncidentChartCount] {
+            try await store.incidents.chartCounts(query, knownSince: since, utcOffset: china)
+                .sorted { ($0.day, $0.grade ?? 0, $0.category ?? "") < ($1.day, $1.grade ?? 0, $1.category ?? "") }
         }
-        // Known at the very instant counts; a second before it, the day-old one does not.
-        var found = try await points(since: t0.addingTimeInterval(-60))
-        #expect(found == [
-            IncidentChartPoint(jurisdiction: "kunyu", knownAt: larger.knownAt, grade: 3, category: "fire"),
-            IncidentChartPoint(jurisdiction: "kunyu", knownAt: major.knownAt, grade: 2, category: "fire"),
-        ])
-        #expect(try await points(since: t0.addingTimeInterval(-86_401)).count == 3)
+        func count(_ day: Int, _ grade: Int, _ category: String, _ count: Int) -> IncidentChartCount {
+            IncidentChartCount(jurisdiction: "kunyu", day: day, grade: grade, category: category, count: count)
+        }
+        // Known at the very instant counts; the day turns at midnight China time, not UTC.
+        #expect(try await counts(since: midnight) == [count(today, 2, "fire", 1), count(today, 3, "fire", 2)])
+        #expect(try await counts(since: midnight.addingTimeInterval(-1)) == [count(today - 1, 4, "fire", 1), count(today, 2, "fire", 1), count(today, 3, "fire", 2)])
+        #expect(try await counts(since: .distantPast).map(\.count).reduce(0, +) == 5)
+        #expect(try await counts(since: .distantPast).first == count(today - 1, 4, "fire", 2))
         // The same filters as lists: whom the account may see, grade.
-        #expect(try await points(since: .distantPast, IncidentQuery(grade: 2)).map(\.grade) == [2])
-        #expect(try await points(since: .distantPast, IncidentQuery(visibility: [VisibilityClause(jurisdictions: ["bachu"], organisationID: nil, involvedOrganisationID: nil)])).isEmpty)
-        #expect(try await points(since: .distantPast, IncidentQuery(visibility: [])).isEmpty)
+        #expect(try await counts(since: .distantPast, IncidentQuery(grade: 2)) == [count(today, 2, "fire", 1)])
+        #expect(try await counts(since: .distantPast, IncidentQuery(visibility: [VisibilityClause(jurisdictions: ["bachu"], organisationID: nil, involvedOrganisationID: nil)])).isEmpty)
+        #expect(try await counts(since: .distantPast, IncidentQuery(visibility: [])).isEmpty)
         // A follow-up that changes the category changes the column too.
         let changed = try await service.addReport(larger.id, ReportDraft(kind: .followUp, fields: [:], figures: [:], category: "hazardous-chemicals", occurredAt: nil),
                                                   expectedVersion: larger.version, actor: "值班员")
         #expect(changed.category == "hazardous-chemicals")
-        #expect(try await points(since: t0.addingTimeInterval(-60)).map(\.category) == ["hazardous-chemicals", "fire"])
+        #expect(try await counts(since: midnight) == [count(today, 2, "fire", 1), count(today, 3, "fire", 1), count(today, 3, "hazardous-chemicals", 1)])
         // Rows stored before the columns existed are filled from their documents (migration 8).
         try await store.incidents.database.raw("UPDATE incidents SET known_at = NULL, category = NULL").run()
-        #expect(try await points(since: .distantPast).isEmpty)
+        #expect(try await counts(since: .distantPast).isEmpty)
         try await store.incidents.database.raw(SQLQueryString(Migrations.backfillKnownAtAndCategory(engine))).run()
-        found = try await points(since: .distantPast)
-        #expect(found.map(\.knownAt) == [earlier.knownAt, larger.knownAt, major.knownAt])
-        #expect(found.map(\.category) == ["fire", "hazardous-chemicals", "fire"])
+        #expect(try await counts(since: midnight) == [count(today, 2, "fire", 1), count(today, 3, "fire", 1), count(today, 3, "hazardous-chemicals", 1)])
+        #expect(try await counts(since: .distantPast).map(\.count).reduce(0, +) == 5)
         try await store.close()
     }
 }

@@ -1,15 +1,21 @@
 import Foundation
 import YingjiCore
+import YingjiStore
 
 /// The board's charts, drawn on the server as SVG (no script, readable when printed): incidents
 /// per day by grade over the last days, and incidents by category over the same days.
 struct BoardChart {
-    /// One incident as the charts count it.
+    /// How many incidents of one grade and category became known on one day.
     struct Point {
-        let knownAt: Date
+        /// `day(_:)` of when they became known.
+        let day: Int
         let grade: Int?
         let category: String
+        let count: Int
     }
+
+    /// China time, where the charts' days begin.
+    static let utcOffset = 8 * 3600
 
     static let days = 14
     static let gradeColours = ["#b3261e", "#c25e00", "#8a6d00", "#1d5fb8"]
@@ -20,22 +26,22 @@ struct BoardChart {
 
     /// The China-time day index of a time (days since 1970-01-01 in +08:00).
     static func day(_ date: Date) -> Int {
-        Int(((date.timeIntervalSince1970 + 8 * 3600) / 86_400).rounded(.down))
+        IncidentChartCount.day(date, utcOffset: utcOffset)
     }
 
     var window: ClosedRange<Int> { (Self.day(today) - Self.days + 1)...Self.day(today) }
 
     /// The start (00:00 China time) of the first day the charts show.
     static func firstDay(today: Date) -> Date {
-        Date(timeIntervalSince1970: Double(day(today) - days + 1) * 86_400 - 8 * 3600)
+        Date(timeIntervalSince1970: Double(day(today) - days + 1) * 86_400 - Double(utcOffset))
     }
 
     /// Stacked bars, one per day, a band per grade; each bar has a title with its counts.
     func byGrade(title: String, gradeNames: [String], noGrade: String) -> String {
         let range = window
         var counts = Array(repeating: Array(repeating: 0, count: 5), count: Self.days)
-        for point in points where range.contains(Self.day(point.knownAt)) {
-            counts[Self.day(point.knownAt) - range.lowerBound][(point.grade ?? 5) - 1] += 1
+        for point in points where range.contains(point.day) {
+            counts[point.day - range.lowerBound][min(max(point.grade ?? 5, 1), 5) - 1] += point.count
         }
         let highest = max(1, counts.map { $0.reduce(0, +) }.max() ?? 1)
         let width = 560, height = 180, left = 28, bottom = 24, barWidth = 28, gap = 10
@@ -68,7 +74,7 @@ struct BoardChart {
     func byCategory(title: String) -> String {
         let range = window
         var counts: [String: Int] = [:]
-        for point in points where range.contains(Self.day(point.knownAt)) { counts[point.category, default: 0] += 1 }
+        for point in points where range.contains(point.day) { counts[point.category, default: 0] += point.count }
         let rows = counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(8)
         let highest = max(1, rows.first?.value ?? 1)
         let width = 360, rowHeight = 22, left = 120

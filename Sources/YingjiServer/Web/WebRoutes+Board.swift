@@ -66,10 +66,11 @@ extension WebRoutes {
         // Every incident known within the charts' days, counted from columns: the incidents'
         // documents are not read, and a busy fortnight is counted whole.
         let now = server.clock.now()
-        let points = try await server.store.incidents.chartPoints(IncidentQuery(visibility: visibility), knownSince: BoardChart.firstDay(today: now))
-        let chart = BoardChart(points: points.map { point in
-            BoardChart.Point(knownAt: point.knownAt, grade: point.grade,
-                             category: categoryName(point.category, jurisdiction: point.jurisdiction) ?? pages.text("noCategory"))
+        let counts = try await server.store.incidents.chartCounts(IncidentQuery(visibility: visibility), knownSince: BoardChart.firstDay(today: now),
+                                                                  utcOffset: BoardChart.utcOffset)
+        let chart = BoardChart(points: counts.map { count in
+            BoardChart.Point(day: count.day, grade: count.grade,
+                             category: categoryName(count.category, jurisdiction: count.jurisdiction) ?? pages.text("noCategory"), count: count.count)
         }, today: now)
         return [
             "byGrade": chart.byGrade(title: pages.text("chartByGrade"), gradeNames: (1...4).compactMap { Grade($0)?.chineseName }, noGrade: pages.text("noGrade")),
