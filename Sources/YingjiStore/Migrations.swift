@@ -256,7 +256,7 @@ enum Migrations {
         // board's, the charts') was reached through the document's 3–4 KB and its overflow page,
         // for each incident a list or chart looked at. And a jurisdiction's newest incidents come
         // from (jurisdiction, created_at, id) in order, the first page without reading the rest.
-        Migration(version: 10, name: "Migration010DocumentLastListsByTime") { _ in
+        Migration(version: 10, name: "Migration010DocumentLastListsByTime") { engine in
             let columns = "id, jurisdiction, status, grade, version, next_deadline, created_at, pending_due, overdue_count, organisation_id, involved, known_at, category, response_level, updated_at, data"
             return [
                 """
@@ -285,7 +285,7 @@ enum Migrations {
                 "CREATE INDEX incidents_jurisdiction_created ON incidents (jurisdiction, created_at, id)",
                 "CREATE INDEX incidents_pending_due ON incidents (pending_due)",
                 "CREATE INDEX incidents_known_at ON incidents (known_at)",
-            ]
+            ] + (engine == .postgres ? ["ALTER TABLE incidents RENAME CONSTRAINT incidents_010_pkey TO incidents_pkey"] : [])
         },
     ]
 
@@ -316,11 +316,15 @@ enum Migrations {
     /// processes start on one database at once: the transaction takes the database-wide write
     /// lock first (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), then reads which are
     /// applied, so a second process finds them done. One commit sets up a new database, and a
-    /// migration that fails leaves the database as it was.
+    /// migration that fails leaves the database as it was. A database already past this build's
+    /// last migration is refused (`StoreError.schemaVersion`), before anything is changed.
     static func run(on database: any SQLDatabase, engine: SQLEngine) async throws {
         try await locked(database, engine) {
             try await database.raw("CREATE TABLE IF NOT EXISTS yingji_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)").run()
             let applied = Set(try await database.raw("SELECT version FROM yingji_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+            // A database a newer build has migrated is refused: this build would write rows
+            // without the columns it added (lists and boards read them), or not as it expects.
+            if let newest = applied.max(), newest > current { throw StoreError.schemaVersion(found: newest, expected: current) }
             for migration in all where !applied.contains(migration.version) {
                 for statement in migration.statements(engine) {
                     try await database.raw(SQLQueryString(statement)).run()

@@ -368,8 +368,10 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
     }
 
     /// Migration 10 moves the document to the end of the row and lists a jurisdiction's incidents
-    /// from (jurisdiction, created_at, id): every value survives, and the board's first page comes
-    /// from the index in order, without sorting all of the jurisdiction's incidents.
+    /// from (jurisdiction, created_at, id): from a file laid out as version 9 left it (the
+    /// document in the middle, the old index), every value survives, every column keeps its type,
+    /// constraint and default, and the board's first page comes from the index in order, without
+    /// sorting all of the jurisdiction's incidents.
     @Test func theDocumentMovesLastAndAJurisdictionsListComesInOrder() async throws {
         let path = Scratch.path("m10")
         let first = try await Store.open(path: path)
@@ -377,27 +379,54 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let opened = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
         let followed = try await service.addReport(opened.id, ReportDraft(kind: .followUp, figures: [.deaths: 12]), expectedVersion: 1, actor: "a")
         _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 3), knownAt: t0.addingTimeInterval(-600), actor: "a")
+        let database = first.incidents.database
+        func run(_ sql: String) async throws { try await database.raw(SQLQueryString(sql)).run() }
+        func layout(_ database: any SQLDatabase) async throws -> [String] {
+            try await database.raw("PRAGMA table_info(incidents)").all().map { row in
+                "\(try row.decode(column: "name", as: String.self)) \(try row.decode(column: "type", as: String.self)) "
+                    + "notnull=\(try row.decode(column: "notnull", as: Int.self)) default=\(try row.decode(column: "dflt_value", as: String?.self) ?? "-") "
+                    + "pk=\(try row.decode(column: "pk", as: Int.self))"
+            }
+        }
+        // The layout migrations 1–9 leave: columns added after `data` by ALTER TABLE, and the old index.
+        let version9 = "id, jurisdiction, status, grade, version, next_deadline, created_at, data, pending_due, overdue_count, organisation_id, involved, known_at, category, response_level, updated_at"
+        try await run("""
+            CREATE TABLE incidents_9 (id TEXT PRIMARY KEY, jurisdiction TEXT NOT NULL, status TEXT NOT NULL, grade INTEGER, version INTEGER NOT NULL,
+                next_deadline DOUBLE PRECISION, created_at DOUBLE PRECISION NOT NULL, data TEXT NOT NULL, pending_due DOUBLE PRECISION,
+                overdue_count INTEGER NOT NULL DEFAULT 0, organisation_id TEXT, involved TEXT NOT NULL DEFAULT ',', known_at DOUBLE PRECISION,
+                category TEXT, response_level INTEGER, updated_at DOUBLE PRECISION)
+            """)
+        try await run("INSERT INTO incidents_9 (\(version9)) SELECT \(version9) FROM incidents")
+        try await run("DROP TABLE incidents")
+        try await run("ALTER TABLE incidents_9 RENAME TO incidents")
+        for index in ["incidents_jurisdiction_status ON incidents (jurisdiction, status)", "incidents_pending_due ON incidents (pending_due)", "incidents_known_at ON incidents (known_at)"] {
+            try await run("CREATE INDEX \(index)")
+        }
+        try await run("DELETE FROM yingji_migrations WHERE version = 10")
+        let before = try await layout(database)
+        #expect(before[7].hasPrefix("data "))
         func rows(_ store: Store) async throws -> [[String]] {
-            try await store.incidents.database.raw("""
-                SELECT id, jurisdiction, status, grade, version, next_deadline, created_at, pending_due, overdue_count, organisation_id,
-                       involved, known_at, category, response_level, updated_at, data FROM incidents ORDER BY id
-                """).all().map { row in
+            try await store.incidents.database.raw("SELECT \(unsafeRaw: version9) FROM incidents ORDER BY id").all().map { row in
                 try ["id", "jurisdiction", "status", "involved", "data"].map { try row.decode(column: $0, as: String.self) }
                     + ["grade", "version", "overdue_count", "response_level"].map { try row.decode(column: $0, as: Int?.self).map(String.init) ?? "-" }
                     + ["next_deadline", "created_at", "pending_due", "known_at", "updated_at"].map { try row.decode(column: $0, as: Double?.self).map { "\($0)" } ?? "-" }
                     + ["organisation_id", "category"].map { try row.decode(column: $0, as: String?.self) ?? "-" }
             }
         }
-        let before = try await rows(first)
-        #expect(before.count == 2)
-        // Run migration 10 again over what it made: the same rebuild a version-9 file goes through.
-        try await first.incidents.database.raw("DELETE FROM yingji_migrations WHERE version = 10").run()
+        let stored = try await rows(first)
+        #expect(stored.count == 2)
         try await first.close()
+
         let second = try await Store.open(path: path)
-        #expect(try await rows(second) == before)
-        let columns = try await second.incidents.database.raw("PRAGMA table_info(incidents)").all().map { try $0.decode(column: "name", as: String.self) }
-        #expect(columns.last == "data")
-        #expect(columns.count == 16)
+        #expect(try await rows(second) == stored)
+        let after = try await layout(second.incidents.database)
+        // The same columns with the same types, constraints and defaults; only the document moved, to the end.
+        #expect(after.last?.hasPrefix("data TEXT notnull=1") == true)
+        #expect(after.filter { !$0.hasPrefix("data ") } == before.filter { !$0.hasPrefix("data ") })
+        #expect(Set(after) == Set(before))
+        let indexes = try await second.incidents.database.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'incidents' AND sql IS NOT NULL")
+            .all().map { try $0.decode(column: "name", as: String.self) }
+        #expect(Set(indexes) == ["incidents_jurisdiction_created", "incidents_pending_due", "incidents_known_at"])
         #expect(try await second.incidents.incident(id: opened.id) == followed)
         let query = IncidentQuery(jurisdictions: ["kunyu"], openOnly: true, limit: 200)
         let listed = try #require(SQLIncidentRepository.listSQL(SQLIncidentRepository.summaryColumns, query))
@@ -406,6 +435,21 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
         #expect(try await second.incidents.summaries(query) == (try await second.incidents.incidents(query)).map(IncidentSummary.init))
         try await second.close()
+    }
+
+    /// A database a newer build has migrated is refused with a message naming both versions:
+    /// this build would write rows without the columns that build added.
+    @Test func aDatabaseFromANewerBuildIsRefused() async throws {
+        let path = Scratch.path("newer")
+        let first = try await Store.open(path: path)
+        try await first.incidents.database.raw("INSERT INTO yingji_migrations (version, name) VALUES (\(bind: Migrations.current + 1), 'Migration from a newer build')").run()
+        try await first.close()
+        do {
+            _ = try await Store.open(path: path)
+            Issue.record("a database at version \(Migrations.current + 1) was opened")
+        } catch let error as StoreError {
+            #expect(error.description == "数据库结构为第 \(Migrations.current + 1) 版，本程序为第 \(Migrations.current) 版：请用与服务同一版本的 yingji 操作")
+        }
     }
 
     /// Writes that arrive together are committed together; one that fails (stale version, taken
