@@ -287,6 +287,13 @@ enum Migrations {
                 "CREATE INDEX incidents_known_at ON incidents (known_at)",
             ] + (engine == .postgres ? ["ALTER TABLE incidents RENAME CONSTRAINT incidents_010_pkey TO incidents_pkey"] : [])
         },
+        // Every column kept beside the document written again from the document. Lists read
+        // them instead of the documents since migration 9, but some were never filled for rows
+        // stored before they existed: `overdue_count` (migration 3) stayed 0 on an incident with
+        // obligations already overdue, until its next write. One pass, a page of rows at a time.
+        Migration(version: 11, name: "Migration011ColumnsFromDocuments", statements: { _ in [] }, then: { database in
+            try await SQLIncidentRepository.recomputeColumns(on: database)
+        }),
     ]
 
     /// Fills `response_level` and `updated_at` from each incident's stored document (migration 9).

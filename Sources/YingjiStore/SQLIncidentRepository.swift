@@ -24,17 +24,9 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     public func insert(_ incident: Incident, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) async throws {
         let data = try Self.json(incident)
         var steps = Self.claim(idempotency)
-        steps.append(WriteStep("""
-            INSERT INTO incidents (id, jurisdiction, status, grade, version, next_deadline, pending_due, overdue_count, created_at, data,
-                                   organisation_id, involved, known_at, category, response_level, updated_at)
-            VALUES (\(bind: incident.id), \(bind: incident.jurisdiction), \(bind: incident.status.rawValue), \(bind: incident.grade?.grade),
-                    \(bind: incident.version), \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
-                    \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), \(bind: incident.overdueCount),
-                    \(bind: incident.createdAt.timeIntervalSinceReferenceDate), \(bindUTF8: data),
-                    \(bind: incident.organisationID), \(bind: Self.involvedColumn(incident)),
-                    \(bind: incident.knownAt.timeIntervalSinceReferenceDate), \(bind: incident.category),
-                    \(bind: incident.response?.level), \(bind: incident.updatedAt.timeIntervalSinceReferenceDate))
-            """))
+        steps.append(WriteStep(Self.insertSQL.with(values: [.text(incident.id), .text(incident.jurisdiction),
+                                                             .real(incident.createdAt.timeIntervalSinceReferenceDate)]
+                                                   + Self.derivedValues(incident) + [.utf8(data)])))
         steps += Self.append(timeline)
         try await write(steps)
     }
@@ -42,18 +34,112 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     public func update(_ incident: Incident, expectedVersion: Int, timeline: [TimelineEntry], idempotency: IdempotencyRecord?) async throws {
         let data = try Self.json(incident)
         var steps = Self.claim(idempotency)
-        steps.append(WriteStep("""
-            UPDATE incidents SET status = \(bind: incident.status.rawValue), grade = \(bind: incident.grade?.grade),
-                version = \(bind: incident.version), next_deadline = \(bind: incident.nextDeadline?.timeIntervalSinceReferenceDate),
-                pending_due = \(bind: incident.earliestPendingDue?.timeIntervalSinceReferenceDate), overdue_count = \(bind: incident.overdueCount),
-                data = \(bindUTF8: data), organisation_id = \(bind: incident.organisationID), involved = \(bind: Self.involvedColumn(incident)),
-                known_at = \(bind: incident.knownAt.timeIntervalSinceReferenceDate), category = \(bind: incident.category),
-                response_level = \(bind: incident.response?.level), updated_at = \(bind: incident.updatedAt.timeIntervalSinceReferenceDate)
-            WHERE id = \(bind: incident.id) AND version = \(bind: expectedVersion)
-            RETURNING id
-            """, refusedUnlessRow: .staleVersion(incidentID: incident.id, expected: expectedVersion)))
+        steps.append(WriteStep(Self.updateSQL.with(values: Self.derivedValues(incident) + [.utf8(data), .text(incident.id), .integer(expectedVersion)]),
+                               refusedUnlessRow: .staleVersion(incidentID: incident.id, expected: expectedVersion)))
         steps += Self.append(timeline)
         try await write(steps)
+    }
+
+    /// The columns kept beside each incident's document, each computed from the incident: what
+    /// lists, the overdue sweep, the board and its charts read without decoding a document. The
+    /// insert, the update and `recomputeColumns` all write this one list, so none of them can
+    /// leave a column out or put a value under another's name.
+    static let derivedColumns: [(name: String, value: @Sendable (Incident) -> SQLValue)] = [
+        ("status", { .text($0.status.rawValue) }),
+        ("grade", { .of($0.grade?.grade) }),
+        ("version", { .integer($0.version) }),
+        ("next_deadline", { .of($0.nextDeadline) }),
+        ("pending_due", { .of($0.earliestPendingDue) }),
+        ("overdue_count", { .integer($0.overdueCount) }),
+        ("organisation_id", { .of($0.organisationID) }),
+        ("involved", { .text(involvedColumn($0)) }),
+        ("known_at", { .of($0.knownAt) }),
+        ("category", { .of($0.category) }),
+        ("response_level", { .of($0.response?.level) }),
+        ("updated_at", { .of($0.updatedAt) }),
+    ]
+
+    static func derivedValues(_ incident: Incident) -> [SQLValue] {
+        derivedColumns.map { $0.value(incident) }
+    }
+
+    /// `name = ?, …` for the derived columns (the values are filled in for each write).
+    private static var derivedAssignments: WriteSQL {
+        var sql: WriteSQL = ""
+        for (index, column) in derivedColumns.enumerated() {
+            sql.append(raw: (index == 0 ? "" : ", ") + column.name + " = ")
+            sql.append("\(bind: 0)")
+        }
+        return sql
+    }
+
+    /// The statements' texts, made once; each write fills in its values (`WriteSQL.with(values:)`).
+    private static let insertSQL: WriteSQL = {
+        let names = ["id", "jurisdiction", "created_at"] + derivedColumns.map(\.name) + ["data"]
+        var sql = WriteSQL(stringLiteral: "INSERT INTO incidents (\(names.joined(separator: ", "))) VALUES (")
+        for index in names.indices {
+            if index > 0 { sql.append(raw: ", ") }
+            sql.append("\(bind: 0)")
+        }
+        sql.append(raw: ")")
+        return sql
+    }()
+
+    private static let updateSQL: WriteSQL = {
+        var sql: WriteSQL = "UPDATE incidents SET "
+        sql.append(derivedAssignments)
+        sql.append(raw: ", data = ")
+        sql.append("\(bind: 0) WHERE id = \(bind: 0) AND version = \(bind: 0) RETURNING id")
+        return sql
+    }()
+
+    /// Writes every incident's derived columns again from its document where they differ, a page
+    /// at a time (on the connection given: migration 11 runs it in its transaction). Rows stored by
+    /// a build that did not yet keep a column, or kept it otherwise, then read as their documents
+    /// say. A row whose document cannot be read is left as it is and named in the log: reading
+    /// that incident fails as it did, and the other incidents and the start-up go on. Answers how
+    /// many rows it changed.
+    @discardableResult
+    static func recomputeColumns(on database: any SQLDatabase, page: Int = 500) async throws -> Int {
+        var after = "", changed = 0
+        var update: WriteSQL = "UPDATE incidents SET "
+        update.append(derivedAssignments)
+        // Only the document the values came from: should a server of an older build still be
+        // writing (operations.md says to stop them all first), its newer row is not overwritten.
+        update.append(" WHERE id = \(bind: 0) AND data = \(bind: 0)")
+        let columns = (["id"] + derivedColumns.map(\.name) + ["data"]).joined(separator: ", ")
+        while true {
+            let rows = try await database.raw("SELECT \(unsafeRaw: columns) FROM incidents WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: page)").all()
+            for row in rows {
+                let id = try row.decode(column: "id", as: String.self)
+                after = id
+                let data: String, incident: Incident
+                do {
+                    data = try row.decode(column: "data", as: String.self)
+                    incident = try JSONDecoder().decode(Incident.self, from: Data(data.utf8))
+                } catch {
+                    database.logger.warning("事故 \(id) 的记录无法读取，其列表字段未重算：\(error)")
+                    continue
+                }
+                let values = derivedValues(incident)
+                guard !zip(derivedColumns, values).allSatisfy({ holds(row, $0.name, $1) }) else { continue }
+                try await database.raw(update.with(values: values + [.text(id), .text(data)]).query).run()
+                changed += 1
+            }
+            if rows.count < page { return changed }
+        }
+    }
+
+    /// Whether the row's `column` holds `value` already; a value of another type (an early build's,
+    /// or one changed by hand) does not.
+    private static func holds(_ row: any SQLRow, _ column: String, _ value: SQLValue) -> Bool {
+        switch value {
+        case .null: return (try? row.decodeNil(column: column)) == true
+        case .text(let text): return (try? row.decode(column: column, as: String?.self)) == text
+        case .utf8(let bytes): return (try? row.decode(column: column, as: String?.self)).map { Array($0.utf8) } == bytes
+        case .integer(let number): return (try? row.decode(column: column, as: Int?.self)) == number
+        case .real(let number): return (try? row.decode(column: column, as: Double?.self)) == number
+        }
     }
 
     private func write(_ steps: [WriteStep]) async throws {
@@ -417,4 +503,10 @@ public final class SQLJurisdictionRepository: JurisdictionRepository, Sendable {
             throw IncidentError.jurisdictionExists(id)
         }
     }
+}
+
+extension SQLValue {
+    static func of(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
+    static func of(_ number: Int?) -> SQLValue { number.map(SQLValue.integer) ?? .null }
+    static func of(_ time: Date?) -> SQLValue { time.map { .real($0.timeIntervalSinceReferenceDate) } ?? .null }
 }

@@ -160,6 +160,41 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         await #expect(throws: StoreError.self) { try await store.incidents.summaries(IncidentQuery()) }
         try await store.incidents.database.raw(SQLQueryString(Migrations.backfillResponseLevelAndUpdatedAt(engine))).run()
         #expect(try await store.incidents.summaries(IncidentQuery()) == all.columns)
+        // Columns a build before them left unset or stale (an overdue count of 0 beside overdue
+        // obligations) are written again from the documents by migration 11, every one of them.
+        let database = store.incidents.database
+        let candidates = try await store.incidents.versions(IncidentQuery(openOnly: true, pendingDueBy: t0.addingTimeInterval(30 * 86_400), limit: 10))
+        #expect(candidates.count == 3)
+        func spoil() async throws {
+            try await database.raw("""
+                UPDATE incidents SET status = 'reported', grade = NULL, version = 0, next_deadline = NULL, pending_due = NULL, overdue_count = 0,
+                    organisation_id = 'someone', involved = ',someone,', known_at = 0, category = NULL, response_level = NULL, updated_at = 0
+                """).run()
+            let spoilt = try await store.incidents.summaries(IncidentQuery())
+            #expect(spoilt.allSatisfy { $0.overdueCount == 0 && $0.version == 0 && $0.grade == nil })
+        }
+        try await spoil()
+        try await database.raw("DELETE FROM yingji_migrations WHERE version = 11").run()
+        try await Migrations.run(on: database, engine: engine)
+        #expect(try await store.incidents.summaries(IncidentQuery()) == all.columns)
+        #expect(try await store.incidents.versions(IncidentQuery(openOnly: true, pendingDueBy: t0.addingTimeInterval(30 * 86_400), limit: 10)) == candidates)
+        #expect(try await store.incidents.summaries(IncidentQuery(overdueOnly: true)).map(\.id).sorted() == [large.id, small.id].sorted())
+        // A page at a time (a page of two, then one of one), only the rows that differ, and a row
+        // whose document cannot be read is left as it is without stopping the others.
+        #expect(try await SQLIncidentRepository.recomputeColumns(on: database, page: 2) == 0)
+        try await database.raw("UPDATE incidents SET overdue_count = 0 WHERE id = \(bind: small.id)").run()
+        #expect(try await SQLIncidentRepository.recomputeColumns(on: database, page: 2) == 1)
+        #expect(try await store.incidents.summaries(IncidentQuery()) == all.columns)
+        try await spoil()
+        #expect(try await SQLIncidentRepository.recomputeColumns(on: database, page: 2) == 3)
+        #expect(try await store.incidents.summaries(IncidentQuery()) == all.columns)
+        try await database.raw("UPDATE incidents SET overdue_count = 0").run()
+        try await database.raw("UPDATE incidents SET data = '{}' WHERE id = \(bind: large.id)").run()
+        // Three rows in a page of three: a full page, then an empty one.
+        #expect(try await SQLIncidentRepository.recomputeColumns(on: database, page: 3) == 1)
+        let kept = try await store.incidents.summaries(IncidentQuery())
+        #expect(kept.first { $0.id == small.id }?.overdueCount == all.columns.first { $0.id == small.id }?.overdueCount)
+        #expect(kept.first { $0.id == large.id }?.overdueCount == 0)
         try await store.close()
     }
 
@@ -312,7 +347,8 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let second = try await Store.open(path: path)
         #expect(try await second.incidents.incident(id: opened.id)?.id == opened.id)
         let versions = try await second.incidents.database.raw("SELECT version FROM yingji_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
-        #expect(versions == Array(1...10))
+        #expect(versions == Array(1...Migrations.current))
+        #expect(Migrations.current == 11)
         try await second.close()
     }
 
