@@ -45,12 +45,12 @@ struct ServeCommand: AsyncParsableCommand {
         // to plans. A file that does not parse is reported then, by the load that needs it.
         let plansParsed = Task.detached(priority: .userInitiated) { _ = try? library.planIDs() }
         let adjustable = testClock ? AdjustableClock() : nil
-        // The page templates are read and parsed while the database opens and migrates.
-        let pages = Task { [logger] in
-            try await WebPages.load(clock: adjustable ?? SystemClock()) { error in
-                logger.critical("网页模板无法解析，页面将答 500（接口不受影响）：\(error)")
-            }
+        // The page templates are read while the database opens and migrates, and parsed once
+        // the server listens (a page asked for sooner parses them itself).
+        let templateFailure: @Sendable (Error) -> Void = { [logger] error in
+            logger.critical("网页模板无法解析，页面将答 500（接口不受影响）：\(error)")
         }
+        let pages = Task { try await WebPages.load(clock: adjustable ?? SystemClock(), parseNow: false, templateFailure: templateFailure) }
         let store: Store
         do { store = try await StoreOpening.open(db: db, mustExist: false) } catch {
             pages.cancel()
@@ -58,8 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         do {
             await plansParsed.value
+            let webPages = try await pages.value
             let server = try await Server(store: store, library: library, testClock: adjustable, secureCookies: secureCookies,
-                                          publicURL: publicURL, dueSoonLead: TimeInterval(dueSoonMinutes * 60), pages: try await pages.value, logger: logger)
+                                          publicURL: publicURL, dueSoonLead: TimeInterval(dueSoonMinutes * 60), pages: webPages, logger: logger)
             if demo {
                 let seeded = try await Demo.seed(server)
                 // The test clock writes future times into the record: only ever on a demo database this run made.
@@ -77,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let engine = store.engine == .postgres ? "PostgreSQL" : "SQLite（\(db)）"
             let app = server.application(host: host, port: port) { bound in
+                webPages.parseTemplates(templateFailure: templateFailure)
                 // Written straight to the file descriptor so scripts reading a pipe see it at once.
                 FileHandle.standardOutput.write(Data("应急指挥服务已启动：http://\(host):\(bound)/  （接口 /api/v1，数据库：\(engine)，Ctrl-C 停止）\n".utf8))
             }

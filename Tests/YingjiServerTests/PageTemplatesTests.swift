@@ -17,6 +17,36 @@ import Testing
         #expect(pages.templates.render([:], withTemplate: "no-such-template") == "")
     }
 
+    /// `serve` parses the templates once it listens, on a thread of its own; a page asked for
+    /// before that parses them itself.
+    @Test func templatesLoadedUnparsedParseOnFirstUseOrOnTheirThread() async throws {
+        let unparsed = try await WebPages.load(parseNow: false)
+        #expect(!unparsed.templates.isParsed)
+        #expect(unparsed.templates.render(["t": unparsed.strings], withTemplate: "notfound")?.contains("<") == true)
+        #expect(unparsed.templates.isParsed)
+
+        let later = try await WebPages.load(parseNow: false)
+        #expect(!later.templates.isParsed)
+        let failures = Failures()
+        later.parseTemplates { failures.add($0) }
+        let deadline = Date().addingTimeInterval(30)
+        while !later.templates.isParsed && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(later.templates.isParsed)
+        #expect(failures.count == 0)
+        #expect(later.templates.render(["t": later.strings], withTemplate: "notfound")?.contains("<") == true)
+
+        // A template that does not parse is reported from that thread.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-templates-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "<p>{{#open}}never closed</p>".write(to: directory.appendingPathComponent("broken.mustache"), atomically: true, encoding: .utf8)
+        let broken = WebPages(templates: try PageTemplates(directory: directory), strings: [:], assets: [:], scriptStrings: "{}", clock: SystemClock())
+        broken.parseTemplates { failures.add($0) }
+        while failures.count == 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(failures.messages.count == 1)
+        #expect(failures.messages.first?.contains("broken.mustache") == true)
+    }
+
     @Test func aTemplateThatDoesNotParseIsNamed() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-templates-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -136,4 +166,13 @@ import Testing
             }
         }
     }
+}
+
+/// Errors heard from another thread.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var heard: [String] = []
+    func add(_ error: Error) { lock.withLock { heard.append("\(error)") } }
+    var messages: [String] { lock.withLock { heard } }
+    var count: Int { messages.count }
 }

@@ -16,18 +16,18 @@ public struct WebPages: Sendable {
     /// Pages carry the server's time so countdowns follow it, not the reader's machine clock.
     let clock: WallClock
 
+    /// The templates are read now and parsed on another task (`parseTemplates`), started here
+    /// unless `parseNow` is false; the first page asked for before that parses them itself.
     /// `templateFailure` hears of a template that does not parse (its pages then answer 500).
-    public static func load(clock: WallClock = SystemClock(), templateFailure: @escaping @Sendable (Error) -> Void = { _ in }) async throws -> WebPages {
+    public static func load(clock: WallClock = SystemClock(), parseNow: Bool = true,
+                            templateFailure: @escaping @Sendable (Error) -> Void = { _ in }) async throws -> WebPages {
         guard let templates = Bundle.module.url(forResource: "Templates", withExtension: nil),
               let strings = Bundle.module.url(forResource: "Strings", withExtension: nil),
               let assets = Bundle.module.url(forResource: "Static", withExtension: nil) else {
             throw WebPagesError.missingResources
         }
         let library = try PageTemplates(directory: templates)
-        // Parsed on another task: the server starts answering without waiting for it.
-        Task.detached(priority: .utility) {
-            do { _ = try library.parsed() } catch { templateFailure(error) }
-        }
+        if parseNow { parse(library, templateFailure: templateFailure) }
         let text = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: strings.appendingPathComponent("zh-CN.json")))
         var files: [String: (String, Data)] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: assets.path) {
@@ -37,6 +37,23 @@ public struct WebPages: Sendable {
         let scripted = text.filter { $0.key.hasPrefix("js.") }
         let json = try JSONSerialization.data(withJSONObject: scripted, options: [.sortedKeys])
         return WebPages(templates: library, strings: text, assets: files, scriptStrings: String(decoding: json, as: UTF8.self), clock: clock)
+    }
+
+    /// Parses the templates on a thread of its own: the server answers meanwhile. `serve` starts
+    /// it once it listens, so the parse (about a quarter of start-up's CPU) does not hold up the
+    /// start; by then Swift's tasks run on the event loops, where a parse would hold up a loop's
+    /// sockets, so it is not a task.
+    public func parseTemplates(templateFailure: @escaping @Sendable (Error) -> Void) {
+        let library = templates
+        Thread.detachNewThread {
+            do { _ = try library.parsed() } catch { templateFailure(error) }
+        }
+    }
+
+    private static func parse(_ library: PageTemplates, templateFailure: @escaping @Sendable (Error) -> Void) {
+        Task.detached(priority: .utility) {
+            do { _ = try library.parsed() } catch { templateFailure(error) }
+        }
     }
 
     /// A page as a response: the template rendered with the strings (`t`) and the page's values.
@@ -141,6 +158,9 @@ final class PageTemplates: @unchecked Sendable {
             return try parsed.get()
         }
     }
+
+    /// Whether the templates have been parsed (or found not to parse) yet.
+    var isParsed: Bool { lock.withLock { result != nil } }
 
     /// The template rendered ("" for a name no template has); nil when the templates do not
     /// parse (a test parses every template, so that does not reach a release unnoticed).
