@@ -35,6 +35,17 @@ import Testing
         #expect(failures.count == 0)
         #expect(later.templates.render(["t": later.strings], withTemplate: "notfound")?.contains("<") == true)
 
+        // A page asked for first waits, suspended, for a parse it starts itself or one under way.
+        let waited = try await WebPages.load(parseNow: false)
+        await waited.templates.ready()
+        #expect(waited.templates.isParsed)
+        let racing = try await WebPages.load(parseNow: false)
+        racing.parseTemplates { failures.add($0) }
+        await racing.templates.ready()
+        #expect(racing.templates.isParsed)
+        #expect(racing.templates.render(["t": racing.strings], withTemplate: "notfound")?.contains("<") == true)
+        #expect(failures.count == 0)
+
         // A template that does not parse is reported from that thread.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-templates-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -45,6 +56,9 @@ import Testing
         while failures.count == 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
         #expect(failures.messages.count == 1)
         #expect(failures.messages.first?.contains("broken.mustache") == true)
+        // Waiting for templates that do not parse ends too; their pages then answer 500.
+        await broken.templates.ready()
+        #expect(broken.templates.render([:], withTemplate: "broken") == nil)
     }
 
     @Test func aTemplateThatDoesNotParseIsNamed() throws {

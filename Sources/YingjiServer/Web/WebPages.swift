@@ -16,8 +16,8 @@ public struct WebPages: Sendable {
     /// Pages carry the server's time so countdowns follow it, not the reader's machine clock.
     let clock: WallClock
 
-    /// The templates are read now and parsed on another task (`parseTemplates`), started here
-    /// unless `parseNow` is false; the first page asked for before that parses them itself.
+    /// The templates are read now and parsed on another task started here, unless `parseNow` is
+    /// false (then `parseTemplates` starts it); a page asked for before that parses them itself.
     /// `templateFailure` hears of a template that does not parse (its pages then answer 500).
     public static func load(clock: WallClock = SystemClock(), parseNow: Bool = true,
                             templateFailure: @escaping @Sendable (Error) -> Void = { _ in }) async throws -> WebPages {
@@ -44,10 +44,7 @@ public struct WebPages: Sendable {
     /// start; by then Swift's tasks run on the event loops, where a parse would hold up a loop's
     /// sockets, so it is not a task.
     public func parseTemplates(templateFailure: @escaping @Sendable (Error) -> Void) {
-        let library = templates
-        Thread.detachNewThread {
-            do { _ = try library.parsed() } catch { templateFailure(error) }
-        }
+        templates.parseOnThread(failure: templateFailure)
     }
 
     private static func parse(_ library: PageTemplates, templateFailure: @escaping @Sendable (Error) -> Void) {
@@ -127,13 +124,20 @@ enum WebPagesError: Error, CustomStringConvertible {
     }
 }
 
-/// The page templates: read when the pages are loaded, parsed once, by the first of a background
-/// task started then and the first page rendered (which waits for the other). Parsing them was
-/// about a fifth of `serve`'s start-up, and the API and `/health` need none of them.
+/// The page templates: read when the pages are loaded, parsed once, by the first of a thread
+/// started for it (`serve` starts one once it listens) and the first page rendered (which waits
+/// for the other). Parsing them was about a quarter of `serve`'s start-up CPU, and the API and
+/// `/health` need none of them. A page asked for while the parse is under way waits for it
+/// suspended (`ready`, called by `PageErrorMiddleware`), not holding up its event loop.
 final class PageTemplates: @unchecked Sendable {
     private let sources: [(name: String, text: String)]
-    private let lock = NSLock()
+    /// Held for the whole parse, so the templates are parsed once.
+    private let parseLock = NSLock()
+    /// Guards `result`, `started` and `waiting`; never held for long.
+    private let stateLock = NSLock()
     private var result: Result<MustacheLibrary, Error>?
+    private var started = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     /// Every `*.mustache` file of the directory, named by its file name without the extension.
     init(directory: URL) throws {
@@ -143,10 +147,12 @@ final class PageTemplates: @unchecked Sendable {
         }
     }
 
-    /// The parsed templates; the parse error (naming the template) if one does not parse.
+    /// The parsed templates; the parse error (naming the template) if one does not parse. Parses
+    /// them here, or waits for a parse under way elsewhere.
     func parsed() throws -> MustacheLibrary {
-        try lock.withLock {
-            if let result { return try result.get() }
+        if let done = stateLock.withLock({ result }) { return try done.get() }
+        return try parseLock.withLock {
+            if let done = stateLock.withLock({ result }) { return try done.get() }
             let parsed = Result<MustacheLibrary, Error> {
                 var library = MustacheLibrary()
                 for (name, text) in sources {
@@ -154,13 +160,44 @@ final class PageTemplates: @unchecked Sendable {
                 }
                 return library
             }
-            result = parsed
+            let waiters = stateLock.withLock {
+                result = parsed
+                started = true
+                defer { waiting = [] }
+                return waiting
+            }
+            for waiter in waiters { waiter.resume() }
             return try parsed.get()
         }
     }
 
+    /// Parses the templates on a thread of its own; `failure` hears of one that does not parse
+    /// (also when another caller parsed them first).
+    func parseOnThread(failure: @escaping @Sendable (Error) -> Void) {
+        stateLock.withLock { started = true }
+        Thread.detachNewThread {
+            do { _ = try self.parsed() } catch { failure(error) }
+        }
+    }
+
+    /// Returns once the templates are parsed (or found not to parse), suspended meanwhile; starts
+    /// the parse on a thread of its own when none has begun.
+    func ready() async {
+        guard !isParsed else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let (done, start) = stateLock.withLock { () -> (Bool, Bool) in
+                if result != nil { return (true, false) }
+                waiting.append(continuation)
+                defer { started = true }
+                return (false, !started)
+            }
+            if done { continuation.resume() }
+            if start { Thread.detachNewThread { _ = try? self.parsed() } }
+        }
+    }
+
     /// Whether the templates have been parsed (or found not to parse) yet.
-    var isParsed: Bool { lock.withLock { result != nil } }
+    var isParsed: Bool { stateLock.withLock { result != nil } }
 
     /// The template rendered ("" for a name no template has); nil when the templates do not
     /// parse (a test parses every template, so that does not reach a release unnoticed).

@@ -153,6 +153,9 @@ struct PageErrorMiddleware: RouterMiddleware {
     let publicURL: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // A page asked for while the templates are still being parsed (just after start) waits
+        // for them here, suspended, instead of blocking its event loop in the parse's lock.
+        if !pages.templates.isParsed && Self.isPage(request.uri.path) { await pages.templates.ready() }
         do {
             return try await next(request, context)
         } catch let error as APIError where Self.isPage(request.uri.path) {
