@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
         let plansParsed = Task.detached(priority: .userInitiated) { _ = try? library.planIDs() }
         let adjustable = testClock ? AdjustableClock() : nil
         // The page templates are read while the database opens and migrates, and parsed once
-        // the server listens (a page asked for sooner parses them itself).
+        // the server listens (a page asked for sooner waits for the parse, suspended).
         let templateFailure: @Sendable (Error) -> Void = { [logger] error in
             logger.critical("网页模板无法解析，页面将答 500（接口不受影响）：\(error)")
         }

@@ -17,7 +17,8 @@ public struct WebPages: Sendable {
     let clock: WallClock
 
     /// The templates are read now and parsed on another task started here, unless `parseNow` is
-    /// false (then `parseTemplates` starts it); a page asked for before that parses them itself.
+    /// false (then `parseTemplates` starts it); a page asked for before the parse is done waits
+    /// for it (`PageTemplates.ready`).
     /// `templateFailure` hears of a template that does not parse (its pages then answer 500).
     public static func load(clock: WallClock = SystemClock(), parseNow: Bool = true,
                             templateFailure: @escaping @Sendable (Error) -> Void = { _ in }) async throws -> WebPages {
