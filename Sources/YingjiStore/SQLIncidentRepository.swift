@@ -116,7 +116,7 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
                 let data: String, incident: Incident
                 do {
                     data = try row.decode(column: "data", as: String.self)
-                    incident = try JSONDecoder().decode(Incident.self, from: Data(data.utf8))
+                    incident = try decodeIncident(json: data)
                 } catch {
                     database.logger.warning("事故 \(id) 的记录无法读取，其列表字段未重算：\(error)")
                     continue
@@ -244,7 +244,8 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
         var sql = SQLQueryString("SELECT jurisdiction, grade, category, \(unsafeRaw: day) AS day, COUNT(*) AS incidents FROM incidents WHERE known_at >= ")
         sql.appendInterpolation(bind: knownSince.timeIntervalSinceReferenceDate)
         guard Self.appendFilters(query, to: &sql) else { return [] }
-        sql.appendInterpolation(unsafeRaw: " GROUP BY jurisdiction, grade, category, \(day)")
+        // `day` is the result column's name (no column of the table has it): both engines group by it.
+        sql.appendInterpolation(unsafeRaw: " GROUP BY jurisdiction, grade, category, day")
         let counted = sql
         return try await reads.list {
             try await self.reads.database.raw(counted).all().map { row in
@@ -426,7 +427,12 @@ public final class SQLIncidentRepository: IncidentRepository, Sendable {
     }
 
     static func decodeIncident(_ row: any SQLRow) throws -> Incident {
-        try JSONDecoder().decode(Incident.self, from: Data(try row.decode(column: "data", as: String.self).utf8))
+        try decodeIncident(json: try row.decode(column: "data", as: String.self))
+    }
+
+    /// An incident from its stored document (the `data` column's text).
+    static func decodeIncident(json: String) throws -> Incident {
+        try JSONDecoder().decode(Incident.self, from: Data(json.utf8))
     }
 
     static func decodeEntry(_ row: any SQLRow) throws -> TimelineEntry {
