@@ -16,9 +16,9 @@ public struct WebPages: Sendable {
     /// Pages carry the server's time so countdowns follow it, not the reader's machine clock.
     let clock: WallClock
 
-    /// The templates are read now and parsed on another task started here, unless `parseNow` is
-    /// false (then `parseTemplates` starts it); a page asked for before the parse is done waits
-    /// for it (`PageTemplates.ready`).
+    /// The templates are read now and parsed on a thread of their own started here, unless
+    /// `parseNow` is false (then `parseTemplates` starts it); a page asked for before the parse is
+    /// done waits for it (`PageTemplates.ready`).
     /// `templateFailure` hears of a template that does not parse (its pages then answer 500).
     public static func load(clock: WallClock = SystemClock(), parseNow: Bool = true,
                             templateFailure: @escaping @Sendable (Error) -> Void = { _ in }) async throws -> WebPages {
@@ -28,7 +28,7 @@ public struct WebPages: Sendable {
             throw WebPagesError.missingResources
         }
         let library = try PageTemplates(directory: templates)
-        if parseNow { parse(library, templateFailure: templateFailure) }
+        if parseNow { library.parseOnThread(failure: templateFailure) }
         let text = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: strings.appendingPathComponent("zh-CN.json")))
         var files: [String: (String, Data)] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: assets.path) {
@@ -46,12 +46,6 @@ public struct WebPages: Sendable {
     /// sockets, so it is not a task.
     public func parseTemplates(templateFailure: @escaping @Sendable (Error) -> Void) {
         templates.parseOnThread(failure: templateFailure)
-    }
-
-    private static func parse(_ library: PageTemplates, templateFailure: @escaping @Sendable (Error) -> Void) {
-        Task.detached(priority: .utility) {
-            do { _ = try library.parsed() } catch { templateFailure(error) }
-        }
     }
 
     /// A page as a response: the template rendered with the strings (`t`) and the page's values.
@@ -176,6 +170,10 @@ final class PageTemplates: @unchecked Sendable {
     /// (also when another caller parsed them first).
     func parseOnThread(failure: @escaping @Sendable (Error) -> Void) {
         stateLock.withLock { started = true }
+        startThread(failure: failure)
+    }
+
+    private func startThread(failure: @escaping @Sendable (Error) -> Void) {
         Thread.detachNewThread {
             do { _ = try self.parsed() } catch { failure(error) }
         }
@@ -193,7 +191,8 @@ final class PageTemplates: @unchecked Sendable {
                 return (false, !started)
             }
             if done { continuation.resume() }
-            if start { Thread.detachNewThread { _ = try? self.parsed() } }
+            // `serve` reports a template that does not parse from its own thread, started at listen.
+            if start { startThread(failure: { _ in }) }
         }
     }
 
