@@ -64,10 +64,12 @@ let package = Package(
             // The web pages: Mustache templates, the Chinese strings, CSS and JS.
             resources: [.copy("Web/Templates"), .copy("Web/Static"), .copy("Web/Strings")]
         ),
+        // The Swift runtime's global-enqueue hook, reached by its symbol (see the header).
+        .target(name: "CYingjiJobHook"),
         .executableTarget(
             name: "yingji",
             dependencies: [
-                "YingjiCore", "YingjiPlans", "YingjiStore", "YingjiServer",
+                "YingjiCore", "YingjiPlans", "YingjiStore", "YingjiServer", "CYingjiJobHook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -11,7 +11,7 @@ Measures, with wrk on loopback (bounded: --duration seconds per load):
   (f) the raw durability limit: single-row INSERT + COMMIT in a loop, same SQLite settings
       (WAL, synchronous=FULL), from Python's sqlite3 (C library, no server),
 plus cold start (process start to first 200 from /health) and idle RSS.
-Requires: wrk (Debian package), a release build (`swift build -c release`).
+Requires: wrk (Debian package), a release build (`swift build -c release --static-swift-stdlib`, as docs/operations.md builds it).
 """
 import argparse
 import asyncio

@@ -33,10 +33,16 @@ import YingjiTestSupport
         process.currentDirectoryURL = CLI.root
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = nil
+        environment["LOG_LEVEL"] = "debug"
         process.environment = environment
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        // The log goes to a file: a pipe nobody reads while the server runs could fill and stop it.
+        let logPath = Scratch.path("serve", extension: "log")
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        defer { try? log.close() }
+        process.standardError = log
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 
@@ -74,6 +80,11 @@ import YingjiTestSupport
         #expect(!process.isRunning, "still running 10 s after SIGTERM")
         #expect(process.terminationStatus == 0)
         _ = close(board)
+
+        // Once started, its Swift jobs ran on NIO's event loops (the requests above were served so).
+        let logged = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        #expect(logged.contains("Swift 并发任务改在 NIO 事件循环上运行"), "\(logged.suffix(2000))")
+        #expect(!logged.contains("仍在其默认线程池"))
 
         // What it stored is intact.
         let audit = try CLI.run(["audit", "verify", "--db", db])
