@@ -61,6 +61,35 @@ import Testing
         #expect(broken.templates.render([:], withTemplate: "broken") == nil)
     }
 
+    /// Through the router, before the parse: a stylesheet is answered without waiting for it; a
+    /// page waits for it (and then is whole), and so does a page answering a refusal.
+    @Test func beforeTheParseAssetsAnswerAtOncePagesWait() async throws {
+        let pages = try await WebPages.load(parseNow: false)
+        try await TestServer.start(.sqlite, pages: pages).test { client in
+            let css = try await client.execute(uri: "/static/site.css", method: .get)
+            #expect(css.status == .ok)
+            #expect(css.headers[.contentType] == "text/css; charset=utf-8")
+            #expect(css.body.readableBytes > 1000)
+            #expect(!pages.templates.isParsed)
+
+            // A sign-in form posted from another site: refused with a page (the error template).
+            var foreign: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            foreign[.origin] = "https://evil.example"
+            let refused = try await client.execute(uri: "/login", method: .post, headers: foreign, body: ByteBuffer(string: "login=kunyu-viewer&password=x"))
+            #expect(refused.status == .forbidden)
+            #expect(refused.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(String(buffer: refused.body).contains("</html>"))
+            #expect(pages.templates.isParsed)
+        }
+        let later = try await WebPages.load(parseNow: false)
+        try await TestServer.start(.sqlite, pages: later).test { client in
+            let login = try await client.execute(uri: "/login", method: .get)
+            #expect(login.status == .ok)
+            #expect(String(buffer: login.body).contains(#"<label for="login">登录名</label>"#))
+            #expect(later.templates.isParsed)
+        }
+    }
+
     @Test func aTemplateThatDoesNotParseIsNamed() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yingji-templates-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -64,12 +64,12 @@ struct TestServer {
     /// `store`: an open store to use instead of a fresh one of `engine`.
     static func start(_ engine: Engine, store given: Store? = nil, clock: TestClock = TestClock(t0), accounts: [Demo.Account] = usualAccounts,
                       settings: AuthSettings = AuthSettings(), testClock: AdjustableClock? = nil, publicURL: String? = nil,
-                      dueSoonLead: TimeInterval = Server.defaultDueSoonLead) async throws -> TestServer {
+                      dueSoonLead: TimeInterval = Server.defaultDueSoonLead, pages: WebPages? = nil) async throws -> TestServer {
         let store: Store
         if let given { store = given } else { store = try await engine.openStore() }
         do {
             let server = try await Server(store: store, library: planLibrary, clock: clock, testClock: testClock, hasher: PasswordHasher(cost: 4),
-                                          authSettings: settings, publicURL: publicURL, dueSoonLead: dueSoonLead)
+                                          authSettings: settings, publicURL: publicURL, dueSoonLead: dueSoonLead, pages: pages)
             for jurisdiction in Demo.all { try await server.catalog.register(jurisdiction) }
             for organisation in Demo.organisations { try await server.accounts.addOrganisation(organisation) }
             let hash = try await server.accounts.hasher.hash(Demo.password)

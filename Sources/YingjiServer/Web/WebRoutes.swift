@@ -154,11 +154,15 @@ struct PageErrorMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // A page asked for while the templates are still being parsed (just after start) waits
-        // for them here, suspended, instead of blocking its event loop in the parse's lock.
-        if !pages.templates.isParsed && Self.isPage(request.uri.path) { await pages.templates.ready() }
+        // for them here, suspended, instead of blocking its event loop in the parse's lock. A
+        // stylesheet or script (`/static/…`) renders no template and does not wait.
+        if !pages.templates.isParsed && Self.isPage(request.uri.path) && !Self.isAsset(request.uri.path) {
+            await pages.templates.ready()
+        }
         do {
             return try await next(request, context)
         } catch let error as APIError where Self.isPage(request.uri.path) {
+            await pages.templates.ready()
             var values: [String: Any] = [
                 "message": error.code == "auth.csrf" ? pages.text("csrfExpired") : error.message,
                 "status": error.status.code, "code": error.code,
@@ -177,6 +181,11 @@ struct PageErrorMiddleware: RouterMiddleware {
     static func isPage(_ path: String) -> Bool {
         let first = path.split(separator: "/").first
         return first != "api" && first != "health" && first != "metrics"
+    }
+
+    /// The stylesheets and scripts the pages load (`/static/…`).
+    static func isAsset(_ path: String) -> Bool {
+        path.split(separator: "/").first == "static"
     }
 
     /// The page the form was on, when the browser says and it is a path on this site (as the
