@@ -17,13 +17,23 @@ enum EventLoopJobs {
     private typealias EnqueueGlobalHook = @convention(thin) (UnownedJob, @convention(thin) (UnownedJob) -> Void) -> Void
 
     /// Installs the hook, once per process; false (and nothing changed) when the runtime has no
-    /// hook or one is already set.
+    /// hook or one is already set, or the compiler is newer than those whose hook NIO's take-over
+    /// was checked against (the hook's layout is the runtime's, not a promise).
     static func install() -> Bool {
+        #if compiler(<6.6)
         let hook: EnqueueGlobalHook = { job, _ in
             MultiThreadedEventLoopGroup.singleton.any().enqueue(ExecutorJob(job))
         }
         return withUnsafeBytes(of: hook) { bytes in
             yingji_install_enqueue_global_hook(bytes.load(as: UnsafeRawPointer.self))
         }
+        #else
+        return false
+        #endif
+    }
+
+    /// Whether a new task's job runs on one of NIO's event loops (true once `install` has worked).
+    static func tasksRunOnEventLoops() async -> Bool {
+        await Task { MultiThreadedEventLoopGroup.currentEventLoop != nil }.value
     }
 }

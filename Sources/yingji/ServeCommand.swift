@@ -89,8 +89,8 @@ struct ServeCommand: AsyncParsableCommand {
             // Password hashing runs on NIO's thread pool and SQLite's writes on the writer's own
             // thread; a read of one row runs in place, on the loop (it takes microseconds), and a
             // list on the store's list threads, so a long one does not hold up the loop's sockets.
-            if EventLoopJobs.install() {
-                logger.debug("Swift 并发任务改在 NIO 事件循环上运行")
+            if EventLoopJobs.install(), await EventLoopJobs.tasksRunOnEventLoops() {
+                logger.info("Swift 并发任务改在 NIO 事件循环上运行")
             } else {
                 logger.notice("Swift 并发任务仍在其默认线程池上运行（未能设置运行时的任务入队钩子）")
             }
