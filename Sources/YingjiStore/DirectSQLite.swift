@@ -360,6 +360,52 @@ final class DirectSQLiteReader: SQLDatabase, @unchecked Sendable {
     }
 }
 
+/// The maintenance connection on SQLite (the settings, the migrations, a test's own statement),
+/// driven in place through the C API: one connection, one statement at a time. Through
+/// SQLiteNIO each statement went to its thread pool and back, and opening it started that pool;
+/// start-up's sixty-odd migration statements on a new file paid the hop each.
+final class DirectSQLiteDatabase: SQLDatabase, @unchecked Sendable {
+    private let connection: DirectSQLiteConnection
+    private let lock = NSLock()
+    private var closed = false
+    let logger: Logger
+    let eventLoop: any EventLoop
+    let dialect: any SQLDialect
+    var version: (any SQLDatabaseReportedVersion)? { nil }
+
+    init(path: String, logger: Logger, eventLoop: any EventLoop) throws {
+        self.logger = logger
+        self.eventLoop = eventLoop
+        let dialect = SQLiteDialect()
+        self.dialect = dialect
+        connection = try DirectSQLiteConnection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, settings: [],
+                                                dialect: SQLDialectOnly(dialect: dialect, logger: logger, eventLoop: eventLoop))
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        eventLoop.makeCompletedFuture { try self.run(query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        try run(query, onRow)
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: @escaping (any SQLRow) -> Void) throws {
+        try lock.withLock {
+            if closed { throw DirectSQLiteError(code: SQLITE_MISUSE, message: "数据库已关闭") }
+            try connection.run(query) { onRow($0) }
+        }
+    }
+
+    func close() {
+        lock.withLock {
+            guard !closed else { return }
+            closed = true
+            connection.close()
+        }
+    }
+}
+
 /// A database that only names its dialect, for writing statements' text: SQLKit's serializer asks
 /// the database for its dialect at every placeholder, and SQLiteKit's database copies itself and
 /// makes a new dialect each time (a twentieth of the writer's time on a report's 80 bound values).
@@ -375,6 +421,13 @@ final class SQLDialectOnly: SQLDatabase, @unchecked Sendable {
         logger = database.logger
         eventLoop = database.eventLoop
         version = database.version
+    }
+
+    init(dialect: any SQLDialect, logger: Logger, eventLoop: any EventLoop) {
+        self.dialect = dialect
+        self.logger = logger
+        self.eventLoop = eventLoop
+        version = nil
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {

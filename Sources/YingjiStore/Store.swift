@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import PostgresKit
 import SQLKit
 import SQLiteKit
@@ -39,8 +40,8 @@ public final class Store: Sendable {
         // Set once on the first connection, WAL mode stays with the file; the others take the rest.
         let connectionSettings = settings.filter { !$0.contains("journal_mode") }
         return try await prepare(engine: .sqlite, setup: settings, connect: {
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            return (connection.sql(), { try await connection.close() })
+            let database = try DirectSQLiteDatabase(path: path, logger: logger, eventLoop: MultiThreadedEventLoopGroup.singleton.any())
+            return (database, { database.close() })
         }, runner: { maintenance in
             try DirectSQLiteRunner(path: path, settings: connectionSettings, dialect: maintenance)
         }, reads: { maintenance, _ in
