@@ -43,7 +43,16 @@ struct ServeCommand: AsyncParsableCommand {
         // The plan files are parsed (and kept, `PlanLibrary.readDocument`) on another core while
         // the database opens and migrates; the server waits for them before it binds jurisdictions
         // to plans. A file that does not parse is reported then, by the load that needs it.
-        let plansParsed = Task.detached(priority: .userInitiated) { _ = try? library.planIDs() }
+        // On a thread of its own: on one of Swift's pool threads (as many as cores) the parse
+        // left the database's opening waiting for a thread to run on.
+        let plansParsed = Task {
+            await withCheckedContinuation { (parsed: CheckedContinuation<Void, Never>) in
+                Thread.detachNewThread {
+                    _ = try? library.planIDs()
+                    parsed.resume()
+                }
+            }
+        }
         let adjustable = testClock ? AdjustableClock() : nil
         // The page templates are read while the database opens and migrates, and parsed once
         // the server listens (a page asked for sooner waits for the parse, suspended).
