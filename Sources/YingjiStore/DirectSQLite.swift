@@ -21,8 +21,9 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         var handle: OpaquePointer?
         let opened = sqlite_nio_sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_EXRESCODE, nil)
         guard opened == SQLITE_OK, let handle else {
+            let reason = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { "：" + String(cString: $0) } ?? ""
             if let handle { sqlite_nio_sqlite3_close(handle) }
-            throw DirectSQLiteError(code: opened, message: "无法打开 SQLite 数据库 \(path)")
+            throw DirectSQLiteError(code: opened, message: "无法打开 SQLite 数据库 \(path)\(reason)")
         }
         self.handle = handle
         dialectDatabase = dialect as? SQLDialectOnly ?? SQLDialectOnly(dialect)
@@ -390,9 +391,10 @@ final class DirectSQLiteDatabase: SQLDatabase, @unchecked Sendable {
         try run(query, onRow)
     }
 
+    /// `onRow` runs under the connection's lock: it must not use this database itself.
     private func run(_ query: any SQLExpression, _ onRow: @escaping (any SQLRow) -> Void) throws {
         try lock.withLock {
-            if closed { throw DirectSQLiteError(code: SQLITE_MISUSE, message: "数据库已关闭") }
+            if closed { throw StoreError.closed }
             try connection.run(query) { onRow($0) }
         }
     }

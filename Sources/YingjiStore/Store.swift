@@ -36,7 +36,8 @@ public final class Store: Sendable {
     }
 
     public static func open(path: String, logger: Logger = Logger(label: "yingji.store")) async throws -> Store {
-        let settings = ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"]
+        // The busy timeout first: switching a new file to WAL waits for another process's lock too.
+        let settings = ["PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"]
         // Set once on the first connection, WAL mode stays with the file; the others take the rest.
         let connectionSettings = settings.filter { !$0.contains("journal_mode") }
         return try await prepare(engine: .sqlite, setup: settings, connect: {

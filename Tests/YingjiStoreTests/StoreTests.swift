@@ -352,6 +352,29 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         try await second.close()
     }
 
+    /// Opening a file another process holds locked waits for it (within the busy timeout) from
+    /// its first statement on: switching a new file to WAL needs the lock too.
+    @Test func openingWaitsForAnotherConnectionsLock() async throws {
+        let path = Scratch.path("busy-open")
+        let other = try await Store.open(path: Scratch.path("dialect"))
+        let dialect = SQLDialectOnly(other.incidents.database)
+        try await other.close()
+        // A file in SQLite's default (rollback journal) mode, locked as a maintenance tool would.
+        let holder = try DirectSQLiteConnection(path: path, flags: 0x6 /* SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE */,
+                                                settings: ["PRAGMA locking_mode = EXCLUSIVE", "BEGIN EXCLUSIVE", "CREATE TABLE other_tool (x)"], dialect: dialect)
+        let released = Task {
+            try await Task.sleep(for: .milliseconds(300))
+            _ = try holder.run("COMMIT")
+            holder.close()
+        }
+        let store = try await Store.open(path: path)
+        try await released.value
+        let mode = try await store.incidents.database.raw("PRAGMA journal_mode").all().first?.decode(column: "journal_mode", as: String.self)
+        #expect(mode == "wal")
+        #expect(try await store.incidents.database.raw("SELECT MAX(version) AS v FROM yingji_migrations").all().first?.decode(column: "v", as: Int.self) == Migrations.current)
+        try await store.close()
+    }
+
     /// A backup of a database another process keeps locked says so; it does not call the
     /// database a stranger's, and writes nothing.
     @Test func aBackupOfALockedDatabaseSaysItIsLocked() async throws {
