@@ -171,10 +171,11 @@ struct PeerMessage: Equatable {
 /// notification channel; reconnects (after 0.5 s, doubling to 10 s) when the connection drops.
 /// Delivery is at least once: a message whose NOTIFY went out just as the connection dropped is
 /// sent again, and a board may see that event twice (boards reload the incident either way).
-struct EventRelay: Service {
+struct EventRelay: Service, CustomStringConvertible {
     let channel: NotificationChannel
     let server: Server
     let outbox: EventOutbox
+    var description: String { "EventRelay" }
     /// With nothing to send for this long, a round trip checks the connection is alive.
     var idleCheck: Duration = .seconds(30)
 

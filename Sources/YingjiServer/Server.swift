@@ -187,9 +187,29 @@ public final class Server: Sendable {
 
 /// Marks obligations overdue as their time comes and keeps event streams alive. On graceful
 /// shutdown it ends the event streams so open connections close and the server can stop.
-struct OverdueSweeper: Service {
+extension Server {
+    /// Runs `app` until SIGTERM or SIGINT, then shuts it down gracefully (in-flight requests
+    /// finish), as Hummingbird's `runService` does, with the application named for ServiceLifecycle
+    /// rather than described by reflection over all of it.
+    public static func run(_ app: some ApplicationProtocol, logger: Logger) async throws {
+        let group = ServiceGroup(configuration: .init(services: [NamedApplication(app: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        try await group.run()
+    }
+}
+
+private struct NamedApplication<App: ApplicationProtocol>: Service, CustomStringConvertible {
+    let app: App
+    var description: String { "yingji" }
+    func run() async throws { try await app.run() }
+}
+
+struct OverdueSweeper: Service, CustomStringConvertible {
     let server: Server
     let interval: Duration
+    /// ServiceLifecycle names each service by its description; without one, Swift builds it by
+    /// reflecting over every stored property, a few milliseconds of a cold start.
+    var description: String { "OverdueSweeper" }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {

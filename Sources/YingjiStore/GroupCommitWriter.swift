@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import SQLKit
 
 /// Every write goes through here: one connection, one writer, and writes that arrive while a
@@ -9,10 +11,16 @@ import SQLKit
 /// so one that is refused (a stale version, a taken idempotency key) or fails is undone alone
 /// while the others in its group commit. A caller is answered only after the COMMIT that holds
 /// its write has returned, which with SQLite's `synchronous=FULL` means after the data is on disk.
+///
+/// A caller waiting on one of NIO's event loops (a request's handler, once `serve` runs Swift's
+/// jobs there) is resumed on that loop, the one its connection lives on, with one hop per loop
+/// for the whole group: resumed from the writer's thread it would go to whichever loop was next,
+/// and its answer would then hop back to the connection's loop to be written.
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Job {
         let steps: [WriteStep]
         let continuation: CheckedContinuation<Void, Error>
+        let loop: (any EventLoop)?
     }
 
     /// The connection for maintenance and migrations (SQLKit), not for the hot path.
@@ -30,8 +38,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Runs the steps in a transaction shared with whatever else is waiting; returns once committed.
     func write(_ steps: [WriteStep]) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            let loop = Self.callersLoop()
             let startDrain: Bool = lock.withLock {
-                pending.append(Job(steps: steps, continuation: continuation))
+                pending.append(Job(steps: steps, continuation: continuation, loop: loop))
                 guard !draining else { return false }
                 draining = true
                 return true
@@ -50,12 +59,40 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                let results = try await runner.run(batch.map(\.steps))
-                for (job, result) in zip(batch, results) { job.continuation.resume(with: result) }
+                Self.resume(batch, with: try await runner.run(batch.map(\.steps)))
             } catch {
                 // The transaction as a whole failed (or the only write in it did): nothing of it stands.
-                for job in batch { job.continuation.resume(throwing: error) }
+                Self.resume(batch, with: Array(repeating: .failure(error), count: batch.count))
             }
+        }
+    }
+
+    /// The event loop the calling thread runs, when it is one of the singleton group's (the group
+    /// `serve` answers on, which is never shut down, so a resumption sent to it always runs).
+    private static func callersLoop() -> (any EventLoop)? {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop,
+              singletonLoops.contains(where: { $0 === loop }) else { return nil }
+        return loop
+    }
+
+    private static let singletonLoops: [any EventLoop] = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+
+    /// Answers each job: those waiting on an event loop from that loop, one hop per loop; the others here.
+    private static func resume(_ batch: [Job], with results: [Result<Void, Error>]) {
+        var byLoop: [(loop: any EventLoop, waiting: [(CheckedContinuation<Void, Error>, Result<Void, Error>)])] = []
+        for (job, result) in zip(batch, results) {
+            guard let loop = job.loop else {
+                job.continuation.resume(with: result)
+                continue
+            }
+            if let index = byLoop.firstIndex(where: { $0.loop === loop }) {
+                byLoop[index].waiting.append((job.continuation, result))
+            } else {
+                byLoop.append((loop, [(job.continuation, result)]))
+            }
+        }
+        for (loop, waiting) in byLoop {
+            loop.execute { for (continuation, result) in waiting { continuation.resume(with: result) } }
         }
     }
 }

@@ -101,7 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
             } else {
                 logger.notice("Swift 并发任务仍在其默认线程池上运行（未能设置运行时的任务入队钩子）")
             }
-            try await app.runService()
+            try await Server.run(app, logger: logger)
         } catch {
             try? await store.close()
             throw error

@@ -5,6 +5,8 @@ import Testing
     @Test(arguments: [
         ("12000000", Int64(12_000_000)), ("1200万", 12_000_000), ("1.2亿", 120_000_000), ("1,200万元", 12_000_000),
         ("1亿", 100_000_000), ("5000万元", 50_000_000), (" 350元 ", 350), ("0", 0), ("0.5万", 5_000), ("1，200万", 12_000_000),
+        ("5.", 5), (".5万", 5_000), ("0.00001亿", 1_000), ("1.23456789亿", 123_456_789), ("2.50万", 25_000), ("-0", 0),
+        ("007", 7), ("4611686018427387903", Int64.max / 2), ("461168601842738.7903万", Int64.max / 2),
     ])
     func parsesTheWaysPeopleWriteAmounts(_ text: String, _ yuan: Int64) throws {
         #expect(try Money.parse(text) == yuan)
@@ -17,6 +19,18 @@ import Testing
         #expect(throws: Money.ParseError.negative("-5万")) { try Money.parse("-5万") }
         #expect(throws: Money.ParseError.tooPrecise("0.5")) { try Money.parse("0.5") }
         #expect(throws: Money.ParseError.notANumber("万")) { try Money.parse("万") }
+        #expect(throws: Money.ParseError.notANumber("1.2.3")) { try Money.parse("1.2.3") }
+        #expect(throws: Money.ParseError.notANumber("1-2")) { try Money.parse("1-2") }
+        #expect(throws: Money.ParseError.notANumber("-")) { try Money.parse("-") }
+        #expect(throws: Money.ParseError.notANumber(".")) { try Money.parse(".") }
+        #expect(throws: Money.ParseError.notANumber("１２")) { try Money.parse("１２") }
+        #expect(throws: Money.ParseError.negative("-0.5")) { try Money.parse("-0.5") }
+        #expect(throws: Money.ParseError.tooPrecise("1.234567891亿")) { try Money.parse("1.234567891亿") }
+        #expect(throws: Money.ParseError.tooPrecise("0.12345万")) { try Money.parse("0.12345万") }
+        #expect(throws: Money.ParseError.tooLarge("4611686018427387904")) { try Money.parse("4611686018427387904") }
+        #expect(throws: Money.ParseError.tooLarge("99999999999999999999999")) { try Money.parse("99999999999999999999999") }
+        #expect(throws: Money.ParseError.tooLarge("461168601842738.7904万")) { try Money.parse("461168601842738.7904万") }
+        #expect(throws: Money.ParseError.tooLarge("50000000000亿")) { try Money.parse("50000000000亿") }
     }
 
     @Test func formatsInTheLargestExactUnit() {
