@@ -82,7 +82,13 @@ let package = Package(
         .target(name: "YingjiTestSupport", path: "Tests/Support"),
         .testTarget(name: "YingjiCoreTests", dependencies: ["YingjiCore", "YingjiPlans"]),
         .testTarget(name: "YingjiPlansTests", dependencies: ["YingjiPlans", "YingjiCore"]),
-        .testTarget(name: "YingjiStoreTests", dependencies: ["YingjiStore", "YingjiCore", "YingjiPlans", "YingjiTestSupport"]),
+        .testTarget(
+            name: "YingjiStoreTests",
+            dependencies: [
+                "YingjiStore", "YingjiCore", "YingjiPlans", "YingjiTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "YingjiServerTests",
             dependencies: [

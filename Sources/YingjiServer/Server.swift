@@ -185,25 +185,19 @@ public final class Server: Sendable {
     }
 }
 
-/// Marks obligations overdue as their time comes and keeps event streams alive. On graceful
-/// shutdown it ends the event streams so open connections close and the server can stop.
 extension Server {
     /// Runs `app` until SIGTERM or SIGINT, then shuts it down gracefully (in-flight requests
     /// finish), as Hummingbird's `runService` does, with the application named for ServiceLifecycle
     /// rather than described by reflection over all of it.
     public static func run(_ app: some ApplicationProtocol, logger: Logger) async throws {
-        let group = ServiceGroup(configuration: .init(services: [NamedApplication(app: app)], gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [.init(service: app, serviceName: "yingji")],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
 
-private struct NamedApplication<App: ApplicationProtocol>: Service, CustomStringConvertible {
-    let app: App
-    var description: String { "yingji" }
-    func run() async throws { try await app.run() }
-}
-
+/// Marks obligations overdue as their time comes and keeps event streams alive. On graceful
+/// shutdown it ends the event streams so open connections close and the server can stop.
 struct OverdueSweeper: Service, CustomStringConvertible {
     let server: Server
     let interval: Duration

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import SQLKit
 import Testing
 @testable import YingjiCore
@@ -558,6 +560,43 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         try await store.close()
     }
 
+    /// In `serve`, handlers wait for their writes on NIO's event loops: the writer answers each
+    /// from the loop it waits on, not from its own thread (the handler then goes on, and writes its
+    /// answer, on its connection's loop without another hop).
+    @Test func writesWaitingOnAnEventLoopAreAnsweredFromThatLoop() async throws {
+        let store = try await Engines.open(.sqlite)
+        let service = try service(store)
+        let base = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
+        let executor = LoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
+        let outcomes = try await withTaskExecutorPreference(executor) {
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        do {
+                            if index % 2 == 0 {
+                                _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "w\(index)")
+                                return "inserted"
+                            }
+                            _ = try await service.apply(base.id, .verify(note: "\(index)"), expectedVersion: 1, actor: "v\(index)")
+                            return "verified"
+                        } catch let error as IncidentError {
+                            return error.code
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+            }
+        }
+        #expect(outcomes["inserted"] == 6)
+        #expect(outcomes["verified"] == 1)
+        #expect((outcomes["incident.version_conflict"] ?? 0) + (outcomes["lifecycle.illegal_move"] ?? 0) == 5)
+        // The move onto the loop is the one job queued from elsewhere (the test's own thread);
+        // answered from the writer's thread, each of the twelve writes would add one.
+        #expect(executor.queuedFromElsewhere == 1)
+        #expect(try await store.incidents.incident(id: base.id)?.version == 2)
+        try await store.close()
+    }
+
     @Test(arguments: Engines.all) func aWriteThatFailsWithoutARefusalLeavesTheRestOfItsGroupStored(_ engine: SQLEngine) async throws {
         let store = try await Engines.open(engine)
         let service = try service(store)
@@ -656,4 +695,22 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         #expect(try await counts(since: .distantPast).map(\.count).reduce(0, +) == 5)
         try await store.close()
     }
+}
+
+/// Runs its jobs on one event loop, as `serve`'s hook does for every job, and counts those queued
+/// from a thread other than the loop's.
+final class LoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+    let loop: any EventLoop
+    private let lock = NSLock()
+    private var fromElsewhere = 0
+
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        if !loop.inEventLoop { lock.withLock { fromElsewhere += 1 } }
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+
+    var queuedFromElsewhere: Int { lock.withLock { fromElsewhere } }
 }
