@@ -521,30 +521,21 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let base = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
         let key = "group-\(UUID().uuidString)"
         let claimant = "k-\(UUID().uuidString)-"
-        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
-            for index in 0..<30 {
-                group.addTask {
-                    do {
-                        switch index % 3 {
-                        case 0:
-                            _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "w\(index)")
-                            return "inserted"
-                        case 1:
-                            // Everyone claims the same key: exactly one may store it.
-                            let record = IdempotencyRecord(key: key, requestHash: "h", status: 201, body: Data("{}".utf8), createdAt: t0)
-                            _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: claimant + "\(index)", answer: { _ in record })
-                            return "claimed"
-                        default:
-                            // Everyone verifies version 1 of the same incident: exactly one wins.
-                            _ = try await service.apply(base.id, .verify(note: "\(index)"), expectedVersion: 1, actor: "v\(index)")
-                            return "verified"
-                        }
-                    } catch let error as IncidentError {
-                        return error.code
-                    }
-                }
+        let outcomes = try await concurrentOutcomes(30) { index in
+            switch index % 3 {
+            case 0:
+                _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "w\(index)")
+                return "inserted"
+            case 1:
+                // Everyone claims the same key: exactly one may store it.
+                let record = IdempotencyRecord(key: key, requestHash: "h", status: 201, body: Data("{}".utf8), createdAt: t0)
+                _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: claimant + "\(index)", answer: { _ in record })
+                return "claimed"
+            default:
+                // Everyone verifies version 1 of the same incident: exactly one wins.
+                _ = try await service.apply(base.id, .verify(note: "\(index)"), expectedVersion: 1, actor: "v\(index)")
+                return "verified"
             }
-            return try await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
         }
         #expect(outcomes["inserted"] == 10)
         #expect(outcomes["claimed"] == 1)
@@ -569,22 +560,13 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         let base = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "a")
         let executor = LoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
         let outcomes = try await withTaskExecutorPreference(executor) {
-            try await withThrowingTaskGroup(of: String.self) { group in
-                for index in 0..<12 {
-                    group.addTask {
-                        do {
-                            if index % 2 == 0 {
-                                _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "w\(index)")
-                                return "inserted"
-                            }
-                            _ = try await service.apply(base.id, .verify(note: "\(index)"), expectedVersion: 1, actor: "v\(index)")
-                            return "verified"
-                        } catch let error as IncidentError {
-                            return error.code
-                        }
-                    }
+            try await concurrentOutcomes(12) { index in
+                if index % 2 == 0 {
+                    _ = try await service.report(jurisdiction: "kunyu", kunyuReport(deaths: 1), actor: "w\(index)")
+                    return "inserted"
                 }
-                return try await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+                _ = try await service.apply(base.id, .verify(note: "\(index)"), expectedVersion: 1, actor: "v\(index)")
+                return "verified"
             }
         }
         #expect(outcomes["inserted"] == 6)
@@ -694,6 +676,23 @@ func kunyuReport(deaths: Int64) -> ReportDraft {
         #expect(try await counts(since: midnight) == [count(today, 2, "fire", 1), count(today, 3, "fire", 1), count(today, 3, "hazardous-chemicals", 1)])
         #expect(try await counts(since: .distantPast).map(\.count).reduce(0, +) == 5)
         try await store.close()
+    }
+}
+
+/// Runs `attempt(0)` … `attempt(count - 1)` at once and counts what they answered: the string an
+/// attempt returns, or the code of the `IncidentError` it threw.
+func concurrentOutcomes(_ count: Int, _ attempt: @escaping @Sendable (Int) async throws -> String) async throws -> [String: Int] {
+    try await withThrowingTaskGroup(of: String.self) { group in
+        for index in 0..<count {
+            group.addTask {
+                do {
+                    return try await attempt(index)
+                } catch let error as IncidentError {
+                    return error.code
+                }
+            }
+        }
+        return try await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
     }
 }
 
