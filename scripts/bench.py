@@ -10,7 +10,8 @@ Measures, with wrk on loopback (bounded: --duration seconds per load):
   (e) server-sent event delivery latency with --subscribers connected boards,
   (f) the raw durability limit: single-row INSERT + COMMIT in a loop, same SQLite settings
       (WAL, synchronous=FULL), from Python's sqlite3 (C library, no server),
-plus cold start (process start to first 200 from /health) and idle RSS.
+plus cold start (process start to first 200 from /health) and idle RSS; during (b), a probe times
+syncs of a file of its own, to show whether the disk itself stalled during the load.
 Requires: wrk (Debian package), a release build (`swift build -c release --static-swift-stdlib`, as docs/operations.md builds it).
 """
 import argparse
@@ -24,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -139,6 +141,43 @@ def raw_commit_rate(work, seconds, name="raw.sqlite"):
     return count / seconds
 
 
+class DiskProbe:
+    """A thread that writes 4 KB to a file of its own and syncs it every `interval` seconds, timing
+    each sync: run beside a load, it shows whether the disk itself stalled meanwhile (this
+    machine's disk now and then takes hundreds of milliseconds over one sync, loaded or not)."""
+
+    def __init__(self, directory, interval=0.02):
+        self.path, self.interval, self.times = os.path.join(directory, "disk-probe.dat"), interval, []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            while not self.done.wait(self.interval):
+                began = time.perf_counter()
+                os.pwrite(descriptor, b"\0" * 4096, 0)
+                os.fsync(descriptor)
+                self.times.append((time.perf_counter() - began) * 1000)
+        finally:
+            os.close(descriptor)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self.done.set()
+        self.thread.join()
+
+    def summary(self):
+        if not self.times:
+            return "no syncs timed"
+        slow = sum(1 for ms in self.times if ms > 100)
+        return (f"{len(self.times)} syncs, p50 {percentile(self.times, 50):.2f} ms, slowest {max(self.times):.0f} ms, "
+                f"{slow} over 100 ms")
+
+
 async def sse_latency(port, subscribers, events, auth):
     """Connects `subscribers` boards, posts `events` reports, returns delivery latencies in ms:
     from just before the report is sent to each board's receipt of its `incident.created`."""
@@ -252,7 +291,9 @@ def main():
     # The raw commit rate (f) is taken just before and just after the intake load and averaged:
     # this machine's disk swings between fast and slow spells, and the ratio must compare like with like.
     raw = [raw_commit_rate(work, max(1, args.duration / 2), "raw-before.sqlite")]
-    results["b"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents", args.connections, args.duration, wrk_script(work, auth, True))
+    with DiskProbe(work) as probe:
+        results["b"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents", args.connections, args.duration, wrk_script(work, auth, True))
+    results["probe"] = probe.summary()
     raw.append(raw_commit_rate(work, max(1, args.duration / 2), "raw-after.sqlite"))
     results["c"] = wrk(f"http://127.0.0.1:{port}/api/v1/incidents/{first_incident(port, auth)}", args.connections, args.duration,
                        wrk_script(work, auth, False))
@@ -296,6 +337,7 @@ def main():
         "",
         f"- (e) event delivery with {args.subscribers} connected subscribers: p50 {results['e']['p50']:.1f} ms, p99 {results['e']['p99']:.1f} ms over {results['e']['n']} deliveries.",
         f"- Ratios: intake / raw commit = {b['rps'] / f:.2f}× (target ≥ 1.0×, p99 {b['p99']:.1f} ms, target < 20 ms); reads / hello = {c['rps'] / a['rps']:.2f} (target ≥ 0.40).",
+        f"- The disk during (b), timed by a probe beside the load (a 4 KB write and sync of a file of its own every 20 ms): {results['probe']}.",
         f"- Cold start (process start to first 200 from /health, median of 5): {results['cold']:.0f} ms (target < 100 ms). Idle RSS after start: {results['rss']:.1f} MiB (target < 60 MB).",
     ] + [f"- {note}" for note in notes]
     text = "\n".join(lines)
